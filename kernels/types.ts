@@ -214,12 +214,42 @@ export interface ActorCriticLearner {
   destroy(): void;
 }
 
+/**
+ * A standalone MLP on a backend, for supervised use, tests and benchmarks: forward, backward,
+ * Adam, and parameter access. `forward` keeps the activations for the following `backward`.
+ */
+export interface Mlp {
+  /** Architecture. */
+  readonly spec: MlpSpec;
+  /** Number of float32 parameters. */
+  readonly paramCount: number;
+  /** Computes the outputs of `batch` rows of `x` (`batch × sizes[0]`). */
+  forward(x: Float32Array, batch: number): Promise<Float32Array>;
+  /**
+   * Backpropagates `dY` (`batch × sizes[L]`, the loss gradient w.r.t. the last forward's
+   * outputs), stores the parameter gradients and returns the gradient w.r.t. the inputs.
+   */
+  backward(dY: Float32Array): Promise<Float32Array>;
+  /** Queues one Adam step on the stored gradients (after optional global-norm clipping). */
+  adamStep(adam: AdamConfig, maxGradNorm?: number | null): void;
+  /** Reads the parameters. */
+  getParams(): Promise<Float32Array>;
+  /** Replaces the parameters (and resets Adam's state). */
+  setParams(params: Float32Array): void;
+  /** Reads the gradients stored by the last `backward`. */
+  getGrads(): Promise<Float32Array>;
+  /** Frees device memory. */
+  destroy(): void;
+}
+
 /** A compute backend. */
 export interface Backend {
   /** Which backend this is. */
   readonly kind: BackendKind;
   /** Human-readable description, e.g. the adapter name. */
   readonly description: string;
+  /** Creates a standalone MLP holding `params`. */
+  createMlp(spec: MlpSpec, params: Float32Array): Promise<Mlp>;
   /** Creates a DQN learner whose online and target nets start from `params`. */
   createDqnLearner(config: DqnLearnerConfig, params: Float32Array): Promise<DqnLearner>;
   /** Creates an actor-critic learner starting from `params` (layout of `actorCriticLayout`). */
