@@ -1,0 +1,115 @@
+/**
+ * The env registry: `make(id, options)` builds a registered env, applies its `TimeLimit` and
+ * sets its `spec`, as `gymnasium.make` does.
+ * @module
+ */
+import { CartPole, type CartPoleOptions } from "./cartpole.ts";
+import { FrozenLake, type FrozenLakeInfo, type FrozenLakeOptions } from "./frozen_lake.ts";
+import type { AnyEnv, EmptyInfo, Env, EnvSpec } from "./types.ts";
+import { TimeLimit } from "./wrappers/time_limit.ts";
+
+/** A registry entry. */
+export interface EnvRegistration extends EnvSpec {
+  /** Builds the raw env from its options. */
+  create: (options: Record<string, unknown>) => AnyEnv;
+  /** Option names the env accepts (for clear errors on typos). */
+  optionNames: readonly string[];
+  /** One line describing the env. */
+  description: string;
+}
+
+/** Options `make` understands besides the env's own. */
+export interface MakeOptions {
+  /** Overrides the registered step limit; `null` disables the `TimeLimit`. */
+  maxEpisodeSteps?: number | null;
+}
+
+/** Env types of the built-in ids, for typed `make`. */
+export interface BuiltinEnvs {
+  /** CartPole-v1. */
+  "CartPole-v1": { env: Env<Float32Array, number, EmptyInfo>; options: CartPoleOptions };
+  /** FrozenLake-v1. */
+  "FrozenLake-v1": { env: Env<number, number, FrozenLakeInfo>; options: FrozenLakeOptions };
+}
+
+const registry = new Map<string, EnvRegistration>();
+
+/** Registers an env under `spec.id`; throws if the id is taken. */
+export function register(entry: EnvRegistration): void {
+  if (registry.has(entry.id)) throw new Error(`An env is already registered as "${entry.id}"`);
+  registry.set(entry.id, entry);
+}
+
+/** The registered specs, sorted by id. */
+export function listEnvs(): EnvRegistration[] {
+  return [...registry.values()].sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/** The spec of `id`, or a `RangeError` listing the registered ids. */
+export function envSpec(id: string): EnvRegistration {
+  const entry = registry.get(id);
+  if (!entry) {
+    throw new RangeError(
+      `Unknown env "${id}"; registered envs: ${listEnvs().map((e) => e.id).join(", ")}`,
+    );
+  }
+  return entry;
+}
+
+/**
+ * Builds a registered env by id, wrapped in `TimeLimit` with its registered step limit.
+ *
+ * @example
+ * ```ts
+ * import { make } from "./registry.ts";
+ * const env = make("CartPole-v1");
+ * const { obs } = env.reset({ seed: 42 });
+ * const step = env.step(env.actionSpace.sample());
+ * ```
+ */
+export function make<K extends keyof BuiltinEnvs>(
+  id: K,
+  options?: BuiltinEnvs[K]["options"] & MakeOptions,
+): BuiltinEnvs[K]["env"];
+/** Builds any registered env by id. */
+export function make(id: string, options?: Record<string, unknown> & MakeOptions): AnyEnv;
+export function make(id: string, options: Record<string, unknown> & MakeOptions = {}): AnyEnv {
+  const entry = envSpec(id);
+  const { maxEpisodeSteps, ...envOptions } = options;
+  for (const key of Object.keys(envOptions)) {
+    if (!entry.optionNames.includes(key)) {
+      const accepted = [...entry.optionNames, "maxEpisodeSteps"].join(", ");
+      throw new RangeError(`Unknown option "${key}" for ${id}; accepted: ${accepted}`);
+    }
+  }
+  const raw = entry.create(envOptions);
+  const limit = maxEpisodeSteps === undefined ? entry.maxEpisodeSteps : maxEpisodeSteps;
+  const spec: EnvSpec = {
+    id,
+    maxEpisodeSteps: limit ?? undefined,
+    rewardThreshold: entry.rewardThreshold,
+  };
+  raw.spec = spec;
+  if (limit === null || limit === undefined) return raw;
+  const env = new TimeLimit(raw, limit);
+  env.spec = spec;
+  return env;
+}
+
+register({
+  id: "CartPole-v1",
+  maxEpisodeSteps: 500,
+  rewardThreshold: 475,
+  optionNames: ["suttonBartoReward"],
+  description: "Balance a pole on a cart (discrete, 4-dim observation)",
+  create: (o) => new CartPole(o as CartPoleOptions),
+});
+
+register({
+  id: "FrozenLake-v1",
+  maxEpisodeSteps: 100,
+  rewardThreshold: 0.7,
+  optionNames: ["mapName", "desc", "isSlippery"],
+  description: "Cross a slippery frozen lake (tabular, 16 states)",
+  create: (o) => new FrozenLake(o as FrozenLakeOptions),
+});
