@@ -5,7 +5,7 @@ import { FrozenLake } from "./frozen_lake.ts";
 import { envSpec, listEnvs, make } from "./registry.ts";
 import { checkEnv } from "./check_env.ts";
 import { RecordEpisodeStatistics } from "./wrappers/record_episode_statistics.ts";
-import { TimeLimit } from "./wrappers/time_limit.ts";
+import type { TimeLimit } from "./wrappers/time_limit.ts";
 
 Deno.test("Discrete samples and contains", () => {
   const d = new Discrete(3, { start: 2, seed: 1 });

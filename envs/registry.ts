@@ -4,7 +4,12 @@
  * @module
  */
 import { CartPole, type CartPoleOptions } from "./cartpole.ts";
-import { FrozenLake, type FrozenLakeInfo, type FrozenLakeOptions } from "./frozen_lake.ts";
+import {
+  FROZEN_LAKE_ACTIONS,
+  FrozenLake,
+  type FrozenLakeInfo,
+  type FrozenLakeOptions,
+} from "./frozen_lake.ts";
 import type { AnyEnv, EmptyInfo, Env, EnvSpec } from "./types.ts";
 import { TimeLimit } from "./wrappers/time_limit.ts";
 
@@ -16,6 +21,8 @@ export interface EnvRegistration extends EnvSpec {
   optionNames: readonly string[];
   /** One line describing the env. */
   description: string;
+  /** Names of the discrete actions, indexed by action (absent for continuous actions). */
+  actionNames?: readonly string[];
 }
 
 /** Options `make` understands besides the env's own. */
@@ -102,6 +109,7 @@ register({
   rewardThreshold: 475,
   optionNames: ["suttonBartoReward"],
   description: "Balance a pole on a cart (discrete, 4-dim observation)",
+  actionNames: ["left", "right"],
   create: (o) => new CartPole(o as CartPoleOptions),
 });
 
@@ -111,5 +119,6 @@ register({
   rewardThreshold: 0.7,
   optionNames: ["mapName", "desc", "isSlippery"],
   description: "Cross a slippery frozen lake (tabular, 16 states)",
+  actionNames: FROZEN_LAKE_ACTIONS,
   create: (o) => new FrozenLake(o as FrozenLakeOptions),
 });

@@ -1,0 +1,109 @@
+/**
+ * Greedy evaluation of a policy over many seeded episodes, producing the `eval.json` report.
+ * @module
+ */
+import type { EpisodeResult, EvalReport } from "../core/run_log.ts";
+import { envSpec, make } from "../envs/registry.ts";
+import type { Action, AnyEnv } from "../envs/types.ts";
+import type { Policy } from "./algorithm.ts";
+
+/** Options of {@link evaluatePolicy}. */
+export interface EvaluateOptions {
+  /** Env options passed to `make`. */
+  envOptions?: Record<string, unknown>;
+  /** Number of episodes (default 100). */
+  episodes?: number;
+  /** Episode `i` is reset with `seed + i` (default 0). */
+  seed?: number;
+  /** Algorithm id, copied into the report. */
+  algo?: string;
+  /** Called after every episode (progress display). */
+  onEpisode?: (done: number, result: EpisodeResult) => void;
+}
+
+/**
+ * Whether an episode return counts as a success: reaching the goal in FrozenLake, else a
+ * return at or above the env's reward threshold.
+ */
+export function isSuccess(envId: string, episodeReturn: number): boolean {
+  if (envId.startsWith("FrozenLake")) return episodeReturn > 0;
+  const threshold = envSpec(envId).rewardThreshold;
+  return threshold !== undefined && episodeReturn >= threshold;
+}
+
+/** Runs `episodes` greedy episodes and summarises them. */
+export function evaluatePolicy(
+  policy: Policy,
+  envId: string,
+  options: EvaluateOptions = {},
+): EvalReport {
+  const episodes = options.episodes ?? 100;
+  if (!Number.isInteger(episodes) || episodes < 1) {
+    throw new RangeError(`episodes must be a positive integer, got ${episodes}`);
+  }
+  const seed = options.seed ?? 0;
+  const spec = envSpec(envId);
+  const env: AnyEnv = make(envId, options.envOptions ?? {});
+  const counts = new Map<string, number>();
+  const results: EpisodeResult[] = [];
+  for (let i = 0; i < episodes; i++) {
+    let { obs } = env.reset({ seed: seed + i });
+    let total = 0, steps = 0, done = false;
+    while (!done) {
+      const { action } = policy.decide(obs);
+      if (typeof action === "number") {
+        const name = spec.actionNames?.[action] ?? String(action);
+        counts.set(name, (counts.get(name) ?? 0) + 1);
+      }
+      const r = env.step(action as Action);
+      total += r.reward;
+      steps++;
+      obs = r.obs;
+      done = r.terminated || r.truncated;
+    }
+    const result = {
+      episode: i,
+      seed: seed + i,
+      reward: total,
+      steps,
+      success: isSuccess(envId, total),
+    };
+    results.push(result);
+    options.onEpisode?.(i + 1, result);
+  }
+  env.close();
+  return summarise(envId, options.algo ?? "", seed, results, counts, spec.rewardThreshold);
+}
+
+function summarise(
+  envId: string,
+  algo: string,
+  seed: number,
+  results: EpisodeResult[],
+  counts: Map<string, number>,
+  threshold: number | undefined,
+): EvalReport {
+  const r = results.map((e) => e.reward);
+  const n = r.length;
+  const mean = r.reduce((a, b) => a + b, 0) / n;
+  const std = Math.sqrt(r.reduce((a, b) => a + (b - mean) ** 2, 0) / n);
+  const sorted = [...r].sort((a, b) => a - b);
+  const median = n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  return {
+    env: envId,
+    algo,
+    episodes: n,
+    seed,
+    mean_reward: mean,
+    std_reward: std,
+    min_reward: sorted[0],
+    max_reward: sorted[n - 1],
+    median_reward: median,
+    success_rate: results.filter((e) => e.success).length / n,
+    mean_steps: results.reduce((a, e) => a + e.steps, 0) / n,
+    action_counts: Object.fromEntries(counts),
+    reward_threshold: threshold ?? null,
+    per_episode: results,
+    evaluated_at: new Date().toISOString(),
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * Agents: the algorithm contract, tabular Q-learning and evaluation.
+ *
+ * @example
+ * ```ts
+ * import { make } from "@eagle/rl/envs";
+ * import { QTable } from "@eagle/rl/agents";
+ * import { Rng } from "@eagle/rl/core";
+ * const env = make("FrozenLake-v1", { isSlippery: false });
+ * const q = new QTable(16, 4);
+ * const rng = new Rng(0);
+ * for (let episode = 0; episode < 500; episode++) {
+ *   let s = env.reset({ seed: episode }).obs, done = false;
+ *   while (!done) {
+ *     const a = q.epsilonGreedy(s, 0.3, rng);
+ *     const r = env.step(a);
+ *     q.update(s, a, r.reward, r.obs, r.terminated, 0.5, 0.95);
+ *     s = r.obs;
+ *     done = r.terminated || r.truncated;
+ *   }
+ * }
+ * ```
+ * @module
+ */
+export type {
+  Algorithm,
+  Decision,
+  Hyperparameters,
+  HyperValue,
+  Policy,
+  TrainContext,
+  TrainResult,
+} from "./algorithm.ts";
+export { algorithmIds, getAlgorithm, registerAlgorithm } from "./algorithms.ts";
+export { type EvaluateOptions, evaluatePolicy, isSuccess } from "./evaluate.ts";
+export {
+  loadQTable,
+  qLearning,
+  type QLearningHyper,
+  QTable,
+  type QTableFile,
+  saveQTable,
+} from "./q_learning.ts";

@@ -1,0 +1,57 @@
+/**
+ * Gymnasium-compatible environments: the env API, spaces, registry, wrappers and the built-in
+ * envs.
+ *
+ * @example
+ * ```ts
+ * import { make } from "@eagle/rl/envs";
+ * const env = make("CartPole-v1");
+ * let { obs } = env.reset({ seed: 0 });
+ * let done = false;
+ * while (!done) {
+ *   const step = env.step(obs[2] > 0 ? 1 : 0);
+ *   obs = step.obs;
+ *   done = step.terminated || step.truncated;
+ * }
+ * ```
+ * @module
+ */
+export type {
+  Action,
+  AnyEnv,
+  ContinuousAction,
+  DiscreteAction,
+  EmptyInfo,
+  Env,
+  EnvSpec,
+  Observation,
+  ResetOptions,
+  ResetResult,
+  RgbaFrame,
+  StepResult,
+} from "./types.ts";
+export { Box, Discrete, type Space } from "./spaces.ts";
+export {
+  type BuiltinEnvs,
+  type EnvRegistration,
+  envSpec,
+  listEnvs,
+  make,
+  type MakeOptions,
+  register,
+} from "./registry.ts";
+export { TimeLimit } from "./wrappers/time_limit.ts";
+export {
+  type EpisodeStatistics,
+  RecordEpisodeStatistics,
+  type WithEpisode,
+} from "./wrappers/record_episode_statistics.ts";
+export { CartPole, type CartPoleOptions } from "./cartpole.ts";
+export {
+  FROZEN_LAKE_ACTIONS,
+  FROZEN_LAKE_MAPS,
+  FrozenLake,
+  type FrozenLakeInfo,
+  type FrozenLakeOptions,
+} from "./frozen_lake.ts";
+export { checkEnv, type CheckEnvOptions } from "./check_env.ts";

@@ -1,0 +1,98 @@
+/**
+ * `deno task eval RUN_DIR`: evaluates a trained run greedily over many seeded episodes, prints
+ * a table (or JSON with `--json`) and writes `RUN_DIR/eval.json`.
+ * @module
+ */
+import { type CommandSpec, parseFlags, runCommand, UsageError } from "./core/cli.ts";
+import { writeJsonAtomic } from "./core/atomic_write.ts";
+import { Progress } from "./core/progress.ts";
+import { readRunConfig } from "./core/run_dir.ts";
+import type { EvalReport } from "./core/run_log.ts";
+import { getAlgorithm } from "./agents/algorithms.ts";
+import { evaluatePolicy } from "./agents/evaluate.ts";
+
+const command: CommandSpec = {
+  usage: "deno task eval",
+  description: "Evaluates a trained run greedily and writes RUN_DIR/eval.json.",
+  positionals: ["RUN_DIR"],
+  flags: {
+    episodes: { type: "int", help: "Episodes to play (1..100000)", default: 100, valueName: "N" },
+    seed: {
+      type: "int",
+      help: "Episode i is reset with seed S + i",
+      default: 0,
+      valueName: "S",
+    },
+    checkpoint: {
+      type: "string",
+      help: "Which checkpoint",
+      default: "best",
+      choices: ["best", "latest"],
+    },
+    json: { type: "boolean", help: "Print one JSON object instead of a table" },
+    quiet: { type: "boolean", help: "No progress bar" },
+  },
+};
+
+async function main(): Promise<void> {
+  const parsed = parseFlags(command, Deno.args);
+  if (!parsed) return;
+  const { flags: f, positionals: [runDir] } = parsed;
+  const episodes = f.episodes as number;
+  if (episodes < 1 || episodes > 100_000) {
+    throw new UsageError(`--episodes must be between 1 and 100000, got ${episodes}`);
+  }
+  const config = await readRunConfig(runDir);
+  const algo = getAlgorithm(config.algo);
+  const which = f.checkpoint as "best" | "latest";
+  const policy = await algo.loadPolicy(runDir, config, which);
+  const progress = new Progress({ total: episodes, label: "eval", quiet: !!f.quiet || !!f.json });
+  let sum = 0;
+  const report = evaluatePolicy(policy, config.env, {
+    envOptions: config.envOptions,
+    episodes,
+    seed: f.seed as number,
+    algo: config.algo,
+    onEpisode: (done, r) => {
+      sum += r.reward;
+      progress.update(done, { mean: sum / done });
+    },
+  });
+  progress.finish();
+  await writeJsonAtomic(`${runDir}/eval.json`, report);
+  if (f.json) {
+    const { per_episode: _, ...summary } = report;
+    console.log(JSON.stringify(summary));
+  } else console.log(formatReport(report, runDir, which));
+}
+
+/** Renders an evaluation report as a small table. */
+function formatReport(r: EvalReport, runDir: string, which: string): string {
+  const n = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(3));
+  const rows: [string, string][] = [
+    ["episodes", `${r.episodes} (seeds ${r.seed}..${r.seed + r.episodes - 1})`],
+    ["mean reward", `${n(r.mean_reward)} ± ${n(r.std_reward)}`],
+    ["median reward", n(r.median_reward)],
+    ["min / max", `${n(r.min_reward)} / ${n(r.max_reward)}`],
+    [
+      "success rate",
+      `${(r.success_rate * 100).toFixed(1)}%` +
+      (r.env.startsWith("FrozenLake")
+        ? " (reached the goal)"
+        : ` (return ≥ ${r.reward_threshold})`),
+    ],
+    ["mean steps", r.mean_steps.toFixed(1)],
+    [
+      "actions",
+      Object.entries(r.action_counts).map(([k, v]) => `${k} ${v}`).join(", ") || "continuous",
+    ],
+  ];
+  const w = Math.max(...rows.map(([k]) => k.length)) + 2;
+  return [
+    `${r.algo} on ${r.env} — ${runDir} (${which} checkpoint)`,
+    ...rows.map(([k, v]) => `  ${k.padEnd(w)}${v}`),
+    `Wrote ${runDir}/eval.json`,
+  ].join("\n");
+}
+
+if (import.meta.main) await runCommand(main);

@@ -1,0 +1,114 @@
+/** End-to-end tests of the CLI: real subprocesses, real run folders. */
+import assert from "node:assert/strict";
+
+async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", ...args],
+    cwd: new URL("..", import.meta.url).pathname,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+Deno.test("train.ts Q-learning on FrozenLake, then eval --json reaches a 0.70 win rate", async () => {
+  const out = await Deno.makeTempDir();
+  const t = await run([
+    "train.ts",
+    "--algo",
+    "qlearning",
+    "--env",
+    "FrozenLake-v1",
+    "--out",
+    out,
+    "--name",
+    "fl",
+    "--quiet",
+  ]);
+  assert.equal(t.code, 0, t.stderr);
+  const dir = `${out}/fl`;
+  const config = JSON.parse(await Deno.readTextFile(`${dir}/config.json`));
+  assert.equal(config.algo, "qlearning");
+  assert.equal(config.hyperparameters.gamma, 0.99);
+  const lines = (await Deno.readTextFile(`${dir}/metrics.jsonl`)).trim().split("\n");
+  const recs = lines.map((l) => JSON.parse(l));
+  assert.ok(
+    recs.every((r) => typeof r.global_step === "number" && typeof r.wall_time === "number"),
+  );
+  assert.ok(recs.some((r) => "charts/episodic_return" in r));
+  assert.ok(recs.some((r) => "eval/mean_return" in r));
+  const status = JSON.parse(await Deno.readTextFile(`${dir}/status.json`));
+  assert.equal(status.state, "finished");
+
+  const e = await run(["eval.ts", dir, "--json"]);
+  assert.equal(e.code, 0, e.stderr);
+  const report = JSON.parse(e.stdout);
+  for (
+    const k of [
+      "env",
+      "episodes",
+      "mean_reward",
+      "std_reward",
+      "min_reward",
+      "max_reward",
+      "median_reward",
+      "success_rate",
+      "mean_steps",
+      "action_counts",
+    ]
+  ) assert.ok(k in report, k);
+  assert.equal(report.episodes, 100);
+  assert.ok(report.success_rate >= 0.7, `win rate ${report.success_rate}`);
+  const saved = JSON.parse(await Deno.readTextFile(`${dir}/eval.json`));
+  assert.equal(saved.per_episode.length, 100);
+  await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("bad flags give one clear line and a non-zero exit", async () => {
+  const cases: [string[], RegExp][] = [
+    [["train.ts", "--bogus"], /^error: Unknown flag --bogus/],
+    [["train.ts", "--algo", "sarsa"], /--algo must be one of .*qlearning/],
+    [["train.ts", "--steps", "many"], /--steps must be an integer, got "many"/],
+    [
+      ["train.ts", "--algo", "qlearning", "--env", "FrozenLake-v1", "--set", "gama=1"],
+      /Unknown hyperparameter "gama"/,
+    ],
+    [["train.ts", "--algo", "qlearning", "--env", "CartPole-v1"], /cannot train on CartPole-v1/],
+    [["eval.ts", "/nonexistent/run"], /Run folder "\/nonexistent\/run" does not exist/],
+    [["eval.ts"], /Expected RUN_DIR/],
+  ];
+  for (const [args, re] of cases) {
+    const r = await run(args);
+    assert.notEqual(r.code, 0, args.join(" "));
+    assert.match(r.stderr.trim(), re);
+    assert.equal(r.stderr.trim().split("\n").length, 1, `one line for ${args.join(" ")}`);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+  }
+});
+
+Deno.test("--help lists every flag with its default", async () => {
+  const r = await run(["train.ts", "--help"]);
+  assert.equal(r.code, 0);
+  for (
+    const flag of [
+      "--algo",
+      "--env",
+      "--steps",
+      "--seed",
+      "--out",
+      "--name",
+      "--config",
+      "--set",
+      "--resume",
+      "--device",
+      "--quiet",
+    ]
+  ) {
+    assert.match(r.stdout, new RegExp(flag));
+  }
+  assert.match(r.stdout, /\[default: ppo\]/);
+  const e = await run(["eval.ts", "--help"]);
+  assert.match(e.stdout, /--episodes N.*\[default: 100\]/);
+});
