@@ -54,7 +54,8 @@ Deno.test("Q-learning on slippery FrozenLake learns the optimal policy (value it
     else r = Math.max(r - 1, 0);
     return r * 4 + c;
   };
-  let v = new Array(16).fill(0), optimal = new Array(16).fill(0);
+  let v = new Array(16).fill(0);
+  const optimal = new Array(16).fill(0);
   for (let h = 0; h < 100; h++) {
     const nv = new Array(16).fill(0);
     for (let s = 0; s < 16; s++) {

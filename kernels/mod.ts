@@ -1,0 +1,12 @@
+/**
+ * The kernels layer: batched MLP training on hand-written WGSL compute kernels through WebGPU,
+ * with a plain-TypeScript reference backend computing the same numbers.
+ *
+ * @example
+ * ```ts
+ * import type { MlpSpec } from "@eagle/rl/kernels";
+ * const spec: MlpSpec = { sizes: [8, 64, 64, 4], hidden: "relu" };
+ * ```
+ * @module
+ */
+export type * from "./types.ts";
