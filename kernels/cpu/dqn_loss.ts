@@ -1,0 +1,85 @@
+/**
+ * The DQN temporal-difference loss and its gradient w.r.t. the online Q-values, as a plain
+ * function of already computed network outputs (the learner owns the networks).
+ * @module
+ */
+
+/** Index of the largest of `q[o..o+n)`; ties go to the lowest index (as `torch.argmax`). */
+export function argmaxRow(q: Float64Array, o: number, n: number): number {
+  let best = 0;
+  let bestValue = q[o];
+  for (let a = 1; a < n; a++) {
+    if (q[o + a] > bestValue) {
+      bestValue = q[o + a];
+      best = a;
+    }
+  }
+  return best;
+}
+
+/** A sampled batch of transitions, gathered into contiguous arrays. */
+export interface GatheredTransitions {
+  /** `batch × obsSize` observations. */
+  obs: Float64Array;
+  /** `batch` action indices. */
+  actions: Int32Array;
+  /** `batch` rewards. */
+  rewards: Float64Array;
+  /** `batch × obsSize` next observations. */
+  nextObs: Float64Array;
+  /** `batch` terminal flags (1 terminal, 0 otherwise). */
+  terminated: Float64Array;
+}
+
+/** Settings of the TD loss. */
+export interface TdLossSettings {
+  /** Discount factor γ. */
+  gamma: number;
+  /** Huber (smooth L1, δ = 1) or squared error. */
+  loss: "huber" | "mse";
+}
+
+/**
+ * TD loss `mean_b ℓ(q_b − y_b)` with `q_b = Q(s_b)[a_b]`,
+ * `y_b = r_b + γ(1 − terminated_b)·Q⁻(s'_b)[a*_b]` (a constant: no gradient flows into it),
+ * `a* = argmax Q_online(s')` when `qOnlineNext` is given (double DQN) else `argmax Q⁻(s')`.
+ * Writes `dQ` (`batch × nActions`, zero except at the taken actions) and, into `stats`,
+ * `[loss, mean q]`. Returns the loss.
+ */
+export function tdLoss(
+  settings: TdLossSettings,
+  batch: number,
+  nActions: number,
+  qOnline: Float64Array,
+  qTargetNext: Float64Array,
+  qOnlineNext: Float64Array | null,
+  data: GatheredTransitions,
+  dQ: Float64Array,
+  stats: Float64Array,
+): number {
+  const { gamma } = settings;
+  const huber = settings.loss === "huber";
+  let lossSum = 0;
+  let qSum = 0;
+  dQ.fill(0, 0, batch * nActions);
+  for (let b = 0; b < batch; b++) {
+    const o = b * nActions;
+    const aStar = argmaxRow(qOnlineNext ?? qTargetNext, o, nActions);
+    const y = data.rewards[b] + gamma * (1 - data.terminated[b]) * qTargetNext[o + aStar];
+    const a = data.actions[b];
+    const q = qOnline[o + a];
+    const d = q - y;
+    qSum += q;
+    if (huber) {
+      const ad = Math.abs(d);
+      lossSum += ad < 1 ? 0.5 * d * d : ad - 0.5;
+      dQ[o + a] = (ad < 1 ? d : Math.sign(d)) / batch;
+    } else {
+      lossSum += d * d;
+      dQ[o + a] = (2 * d) / batch;
+    }
+  }
+  stats[0] = lossSum / batch;
+  stats[1] = qSum / batch;
+  return stats[0];
+}

@@ -1,0 +1,79 @@
+/**
+ * Adam(W) and global-norm gradient clipping on the CPU, with PyTorch's formulas so that runs
+ * compare with CleanRL and with the WebGPU kernels.
+ * @module
+ */
+
+import type { AdamConfig } from "../types.ts";
+import type { Floats } from "./mlp.ts";
+
+/** L2 norm of `grads[0..count)`. */
+export function globalNorm(grads: Float64Array, count: number = grads.length): number {
+  let s = 0;
+  for (let k = 0; k < count; k++) s += grads[k] * grads[k];
+  return Math.sqrt(s);
+}
+
+/**
+ * `clip_grad_norm_`: scales `grads[0..count)` by `min(1, maxNorm / (norm + 1e-6))` over the
+ * whole vector (every trained parameter of a learner at once). Returns the norm before
+ * clipping; `maxNorm === null` only measures.
+ */
+export function clipGradNorm(
+  grads: Float64Array,
+  maxNorm: number | null,
+  count: number = grads.length,
+): number {
+  const norm = globalNorm(grads, count);
+  if (maxNorm !== null) {
+    const scale = Math.min(1, maxNorm / (norm + 1e-6));
+    if (scale < 1) { for (let k = 0; k < count; k++) grads[k] *= scale; }
+  }
+  return norm;
+}
+
+/** Throws a `RangeError` for hyper-parameters Adam cannot use. */
+export function validateAdam(adam: AdamConfig): void {
+  const { learningRate, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 0 } = adam;
+  if (!(learningRate >= 0)) throw new RangeError(`Learning rate must be ≥ 0, got ${learningRate}`);
+  if (!(beta1 >= 0 && beta1 < 1)) throw new RangeError(`beta1 must be in [0, 1), got ${beta1}`);
+  if (!(beta2 >= 0 && beta2 < 1)) throw new RangeError(`beta2 must be in [0, 1), got ${beta2}`);
+  if (!(eps >= 0)) throw new RangeError(`eps must be ≥ 0, got ${eps}`);
+  if (!(weightDecay >= 0)) throw new RangeError(`weightDecay must be ≥ 0, got ${weightDecay}`);
+}
+
+/**
+ * One Adam step number `t` (1-based: the step count after this step) on `params[0..count)`:
+ * `m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²;
+ * p −= lr·(m/(1−β1^t)) / (sqrt(v/(1−β2^t)) + eps)`, then, if `weightDecay > 0`, the decoupled
+ * decay `p −= lr·wd·p` (on the updated `p`, as the kernels contract specifies). `lr` overrides
+ * `adam.learningRate` (schedules).
+ */
+export function adamUpdate(
+  params: Floats,
+  grads: Float64Array,
+  m: Floats,
+  v: Floats,
+  t: number,
+  adam: AdamConfig,
+  lr: number = adam.learningRate,
+  count: number = params.length,
+): void {
+  const beta1 = adam.beta1 ?? 0.9;
+  const beta2 = adam.beta2 ?? 0.999;
+  const eps = adam.eps ?? 1e-8;
+  const decay = lr * (adam.weightDecay ?? 0);
+  const bc1 = 1 - Math.pow(beta1, t);
+  const bc2 = 1 - Math.pow(beta2, t);
+  for (let k = 0; k < count; k++) {
+    const g = grads[k];
+    const mk = beta1 * m[k] + (1 - beta1) * g;
+    const vk = beta2 * v[k] + (1 - beta2) * g * g;
+    m[k] = mk;
+    v[k] = vk;
+    // Read back what was stored so float32 state rounds exactly as the GPU's does.
+    let p = params[k] - (lr * (m[k] / bc1)) / (Math.sqrt(v[k] / bc2) + eps);
+    if (decay > 0) p -= decay * p;
+    params[k] = p;
+  }
+}
