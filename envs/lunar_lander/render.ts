@@ -7,9 +7,17 @@
  * @example
  * ```ts
  * import { renderLanderScene } from "./render.ts";
- * import type { LanderScene } from "./scene.ts";
- * declare const scene: LanderScene;
- * const frame = renderLanderScene(scene); // 600 × 400 RgbaFrame
+ * const frame = renderLanderScene({
+ *   width: 20,
+ *   height: 40 / 3,
+ *   terrain: [[0, 4], [8, 3.3], [12, 3.3], [20, 5]],
+ *   helipad: { x1: 8, x2: 12, y: 3.3 },
+ *   lander: [[9.5, 10], [10.5, 10], [10.5, 10.5], [9.5, 10.5]],
+ *   legs: [],
+ *   legContact: [false, false],
+ *   particles: [],
+ *   crashed: false,
+ * }); // a 600 × 400 RgbaFrame
  * ```
  * @module
  */

@@ -57,6 +57,8 @@ let scratchX = new Float64Array(0);
  *
  * @example
  * ```ts
+ * import { paramCount } from "../layout.ts";
+ * import { mlpForward } from "./mlp.ts";
  * const spec = { sizes: [4, 64, 2], hidden: "tanh" } as const;
  * const params = new Float32Array(paramCount(spec));
  * const q = new Float32Array(2);
