@@ -112,3 +112,55 @@ Deno.test("--help lists every flag with its default", async () => {
   const e = await run(["eval.ts", "--help"]);
   assert.match(e.stdout, /--episodes N.*\[default: 100\]/);
 });
+
+Deno.test("Ctrl-C stops cleanly with a resumable state; --resume continues", async () => {
+  const out = await Deno.makeTempDir();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "train.ts",
+      "--algo",
+      "qlearning",
+      "--env",
+      "FrozenLake-v1",
+      "--steps",
+      "500000000",
+      "--out",
+      out,
+      "--name",
+      "long",
+    ],
+    cwd: new URL("..", import.meta.url).pathname,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const dir = `${out}/long`;
+  // Wait until training has written its first evaluation, then interrupt.
+  for (let i = 0; i < 200; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    try {
+      if ((await Deno.readTextFile(`${dir}/metrics.jsonl`)).includes("eval/")) break;
+    } catch { /* not yet created */ }
+  }
+  child.kill("SIGINT");
+  const res = await child.output();
+  const stderr = new TextDecoder().decode(res.stderr);
+  assert.equal(res.code, 0, stderr);
+  assert.match(stderr, /Resume with: deno run -A train.ts --resume/);
+  const status = JSON.parse(await Deno.readTextFile(`${dir}/status.json`));
+  assert.equal(status.state, "stopped");
+  assert.ok(status.globalStep > 0 && status.globalStep < 500_000_000);
+  const saved = JSON.parse(await Deno.readTextFile(`${dir}/qtable.json`));
+  assert.equal(saved.globalStep, status.globalStep);
+
+  const target = status.globalStep + 100_000;
+  const r = await run(["train.ts", "--resume", dir, "--steps", String(target), "--quiet"]);
+  assert.equal(r.code, 0, r.stderr);
+  const after = JSON.parse(await Deno.readTextFile(`${dir}/status.json`));
+  assert.deepEqual([after.state, after.globalStep], ["finished", target]);
+  const steps = (await Deno.readTextFile(`${dir}/metrics.jsonl`)).trim().split("\n")
+    .map((l) => JSON.parse(l).global_step as number);
+  assert.ok(steps.every((s, i) => i === 0 || s >= steps[i - 1]), "global_step never goes back");
+  await Deno.remove(out, { recursive: true });
+});
