@@ -55,3 +55,16 @@ export {
   type FrozenLakeOptions,
 } from "./frozen_lake.ts";
 export { checkEnv, type CheckEnvOptions } from "./check_env.ts";
+export {
+  type AutoresetMode,
+  type VectorEnv,
+  type VectorResetOptions,
+  type VectorStepResult,
+} from "./vector_types.ts";
+export {
+  makeVec,
+  type MakeVecOptions,
+  SyncVectorEnv,
+  type SyncVectorEnvOptions,
+} from "./vector.ts";
+export { WorkerVectorEnv, type WorkerVectorEnvOptions } from "./worker_vector.ts";
