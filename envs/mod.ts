@@ -68,3 +68,14 @@ export {
   type SyncVectorEnvOptions,
 } from "./vector.ts";
 export { WorkerVectorEnv, type WorkerVectorEnvOptions } from "./worker_vector.ts";
+export {
+  type FlameParticle,
+  type LanderPhysics,
+  type LanderScene,
+  LunarLander,
+  lunarLanderHeuristic,
+  type LunarLanderOptions,
+  type PhysicsBackend,
+  type Point,
+  renderLanderScene,
+} from "./lunar_lander/mod.ts";

@@ -10,6 +10,7 @@ import {
   type FrozenLakeInfo,
   type FrozenLakeOptions,
 } from "./frozen_lake.ts";
+import { LunarLander, type LunarLanderOptions } from "./lunar_lander/env.ts";
 import type { AnyEnv, EmptyInfo, Env, EnvSpec } from "./types.ts";
 import { TimeLimit } from "./wrappers/time_limit.ts";
 
@@ -37,6 +38,16 @@ export interface BuiltinEnvs {
   "CartPole-v1": { env: Env<Float32Array, number, EmptyInfo>; options: CartPoleOptions };
   /** FrozenLake-v1. */
   "FrozenLake-v1": { env: Env<number, number, FrozenLakeInfo>; options: FrozenLakeOptions };
+  /** LunarLander-v3. */
+  "LunarLander-v3": {
+    env: Env<Float32Array, number, EmptyInfo>;
+    options: Omit<LunarLanderOptions, "continuous" | "rng">;
+  };
+  /** LunarLanderContinuous-v3. */
+  "LunarLanderContinuous-v3": {
+    env: Env<Float32Array, Float32Array | number[], EmptyInfo>;
+    options: Omit<LunarLanderOptions, "continuous" | "rng">;
+  };
 }
 
 const registry = new Map<string, EnvRegistration>();
@@ -121,4 +132,25 @@ register({
   description: "Cross a slippery frozen lake (tabular, 16 states)",
   actionNames: FROZEN_LAKE_ACTIONS,
   create: (o) => new FrozenLake(o as FrozenLakeOptions),
+});
+
+const LANDER_OPTIONS = ["gravity", "enableWind", "windPower", "turbulencePower", "physics"];
+
+register({
+  id: "LunarLander-v3",
+  maxEpisodeSteps: 1000,
+  rewardThreshold: 200,
+  optionNames: LANDER_OPTIONS,
+  description: "Land a rocket on a pad (discrete, 8-dim observation, Box2D-style physics)",
+  actionNames: ["noop", "left", "main", "right"],
+  create: (o) => new LunarLander({ ...(o as LunarLanderOptions), continuous: false }),
+});
+
+register({
+  id: "LunarLanderContinuous-v3",
+  maxEpisodeSteps: 1000,
+  rewardThreshold: 200,
+  optionNames: LANDER_OPTIONS,
+  description: "Land a rocket on a pad (continuous throttle, 8-dim observation)",
+  create: (o) => new LunarLander({ ...(o as LunarLanderOptions), continuous: true }),
 });

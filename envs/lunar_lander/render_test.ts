@@ -184,8 +184,8 @@ Deno.test("render time of a 600 × 400 frame", () => {
   const t0 = performance.now();
   for (const s of scenes) renderLanderScene(s);
   const ms = (performance.now() - t0) / scenes.length;
+  // Speed is reported, not asserted (benchmarks measure; tests check behaviour).
   console.log(`renderLanderScene 600x400: ${ms.toFixed(2)} ms/frame`);
-  assert.ok(ms < 50, `render took ${ms} ms per frame`); // generous: the machine is shared
 });
 
 Deno.test("example frame as PNG (LANDER_PNG=path to keep it)", async () => {
