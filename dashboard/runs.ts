@@ -1,0 +1,375 @@
+/**
+ * Reading run folders live for the dashboard. A run id is the name of a folder directly inside
+ * the runs folder; ids are looked up in the folder's listing, never joined into a path blindly,
+ * so no request can reach a file outside the runs folder. Parsed files are cached by
+ * modification time and size, and `metrics.jsonl` is read incrementally as a run appends to it.
+ * @module
+ */
+import { join, resolve, sep } from "node:path";
+import type { EvalReport, MetricRecord, RunConfig, RunStatus } from "../core/run_log.ts";
+import { HttpError } from "./validate.ts";
+
+/** What the runs list shows of one run. */
+export interface RunSummary {
+  /** Folder name inside the runs folder. */
+  id: string;
+  /** Env id from `config.json`. */
+  env: string;
+  /** Algorithm id from `config.json`. */
+  algo: string;
+  /** Master seed. */
+  seed: number;
+  /** `status.json` state, or `unknown` when the file is missing or unreadable. */
+  state: RunStatus["state"] | "unknown";
+  /** Env steps taken (from `status.json`, else the last metrics line). */
+  globalStep: number;
+  /** Env steps planned. */
+  totalSteps: number;
+  /** Best periodic evaluation return recorded by training. */
+  bestEvalReturn: number | null;
+  /** Mean reward of the latest `eval.json`, if any. */
+  evalMeanReward: number | null;
+  /** Success rate of the latest `eval.json`, if any. */
+  evalSuccessRate: number | null;
+  /** ISO time of the newest file change in the run folder. */
+  updatedAt: string;
+  /** Whether a checkpoint file exists (the run can serve `/api/predict`). */
+  hasCheckpoint: boolean;
+  /** Animated GIFs in the folder (file names). */
+  gifs: string[];
+  /** ISO time the run started. */
+  createdAt: string;
+  /** Error message of a failed run. */
+  error?: string;
+}
+
+/** Names of checkpoint files written by the algorithms (tabular JSON or safetensors). */
+const CHECKPOINT = /^(qtable.*\.json|.*\.safetensors)$/;
+/** File names served from a run folder. */
+const SERVABLE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.gif$/;
+const MAX_ID = 255;
+
+/**
+ * Why `id` cannot name a run folder (path separators, `..`, hidden names, control
+ * characters), or null when it is well formed. Well-formed ids still have to exist.
+ */
+export function runIdProblem(id: string): string | null {
+  if (id.length === 0) return "must not be empty";
+  if (id.length > MAX_ID) return `must be at most ${MAX_ID} characters`;
+  // deno-lint-ignore no-control-regex
+  if (/[/\\\u0000-\u001f\u007f]/.test(id)) {
+    return "must be a run folder name, without slashes, backslashes or control characters";
+  }
+  if (id.startsWith(".")) return "must not start with a dot (no hidden folders, no ..)";
+  if (/^[A-Za-z]:/.test(id)) return "must be a run folder name, not a path";
+  return null;
+}
+
+interface Cached<T> {
+  mtime: number;
+  size: number;
+  value: T;
+}
+
+interface MetricsCache {
+  mtime: number;
+  size: number;
+  /** Byte offset just past the last complete line parsed. */
+  offset: number;
+  /** Records of complete lines. */
+  records: MetricRecord[];
+  /** The record of a final line without its newline, if it already parses. */
+  tail: MetricRecord | null;
+  /** Sorted metric names seen. */
+  keys: Set<string>;
+}
+
+/** Files of a run folder with their modification times, as listed once per request. */
+interface Listing {
+  /** Absolute folder path. */
+  dir: string;
+  /** Regular files by name → stat. */
+  files: Map<string, Deno.FileInfo>;
+}
+
+/** Reads the runs folder live, with caches keyed by file modification time and size. */
+export class RunStore {
+  /** Absolute path of the runs folder. */
+  readonly root: string;
+  #json = new Map<string, Cached<unknown>>();
+  #metrics = new Map<string, MetricsCache>();
+
+  /** A store over `root` (which need not exist yet: it then lists no runs). */
+  constructor(root: string) {
+    this.root = resolve(root);
+  }
+
+  /** Ids of the run folders (folders holding `config.json`), not following symlinks. */
+  async ids(): Promise<string[]> {
+    const out: string[] = [];
+    try {
+      for await (const e of Deno.readDir(this.root)) {
+        // Symlinked folders are skipped: they could point outside the runs folder.
+        if (!e.isDirectory || e.isSymlink || runIdProblem(e.name)) continue;
+        if (await exists(join(this.root, e.name, "config.json"))) out.push(e.name);
+      }
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) return [];
+      throw err;
+    }
+    return out.sort();
+  }
+
+  /**
+   * The folder of run `id`, or an `HttpError` (400 for a malformed id, 404 for an unknown one).
+   * `field` names the request field that carried the id.
+   */
+  async runDir(id: string, field = "id"): Promise<string> {
+    const problem = runIdProblem(id);
+    if (problem) throw new HttpError(400, field, `Run id ${problem}; got ${JSON.stringify(id)}`);
+    const dir = join(this.root, id);
+    let info: Deno.FileInfo;
+    try {
+      info = await Deno.lstat(dir);
+    } catch {
+      throw this.#unknown(id, field);
+    }
+    if (!info.isDirectory || !(await exists(join(dir, "config.json")))) {
+      throw this.#unknown(id, field);
+    }
+    return dir;
+  }
+
+  #unknown(id: string, field: string): HttpError {
+    return new HttpError(
+      404,
+      field,
+      `No run ${JSON.stringify(id)} in the runs folder; GET /api/runs lists the run ids`,
+    );
+  }
+
+  async #list(id: string, field = "id"): Promise<Listing> {
+    const dir = await this.runDir(id, field);
+    const files = new Map<string, Deno.FileInfo>();
+    for await (const e of Deno.readDir(dir)) {
+      if (!e.isFile) continue; // symlinks and folders are never read
+      try {
+        files.set(e.name, await Deno.stat(join(dir, e.name)));
+      } catch { /* removed while listing */ }
+    }
+    return { dir, files };
+  }
+
+  /** Parses a JSON file, cached until its mtime or size changes; null when absent or invalid. */
+  async #readJson<T>(path: string, info?: Deno.FileInfo): Promise<T | null> {
+    let st = info;
+    if (!st) {
+      try {
+        st = await Deno.stat(path);
+      } catch {
+        return null;
+      }
+    }
+    const mtime = st.mtime?.getTime() ?? 0;
+    const hit = this.#json.get(path);
+    if (hit && hit.mtime === mtime && hit.size === st.size) return hit.value as T | null;
+    let value: T | null = null;
+    try {
+      value = JSON.parse(await Deno.readTextFile(path)) as T;
+    } catch { /* absent, or half-written by a non-atomic writer: null until fixed */ }
+    this.#json.set(path, { mtime, size: st.size, value });
+    return value;
+  }
+
+  /** The parsed `config.json` of a run. */
+  async config(id: string, field = "id"): Promise<RunConfig> {
+    const dir = await this.runDir(id, field);
+    const config = await this.#readJson<RunConfig>(join(dir, "config.json"));
+    if (!config || typeof config.algo !== "string" || typeof config.env !== "string") {
+      throw new HttpError(409, field, `Run ${JSON.stringify(id)} has an invalid config.json`);
+    }
+    return config;
+  }
+
+  /** The parsed `status.json` of a run, or null. */
+  async status(id: string): Promise<RunStatus | null> {
+    return await this.#readJson<RunStatus>(join(await this.runDir(id), "status.json"));
+  }
+
+  /** The parsed `eval.json` of a run, or null. */
+  async evalReport(id: string): Promise<EvalReport | null> {
+    const report = await this.#readJson<EvalReport>(join(await this.runDir(id), "eval.json"));
+    return report && Array.isArray(report.per_episode) ? report : null;
+  }
+
+  /** Summaries of every run, most recently updated first. Unreadable runs are left out. */
+  async list(): Promise<RunSummary[]> {
+    const out: RunSummary[] = [];
+    for (const id of await this.ids()) {
+      try {
+        out.push(await this.summary(id));
+      } catch { /* removed or broken while listing */ }
+    }
+    return out.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt) || a.id.localeCompare(b.id));
+  }
+
+  /** The summary of one run. */
+  async summary(id: string): Promise<RunSummary> {
+    const { dir, files } = await this.#list(id);
+    const config = await this.config(id);
+    const status = await this.#readJson<RunStatus>(
+      join(dir, "status.json"),
+      files.get("status.json"),
+    );
+    const report = files.has("eval.json") ? await this.evalReport(id) : null;
+    let newest = 0;
+    for (const st of files.values()) newest = Math.max(newest, st.mtime?.getTime() ?? 0);
+    let globalStep = num(status?.globalStep);
+    if (globalStep === null) {
+      // No status.json yet: the last metrics line tells the progress, if it can be read.
+      globalStep = await this.metrics(id).then((m) => m.records.at(-1)?.global_step ?? 0, () => 0);
+    }
+    const summary: RunSummary = {
+      id,
+      env: config.env,
+      algo: config.algo,
+      seed: num(config.seed) ?? 0,
+      state: isState(status?.state) ? status.state : "unknown",
+      globalStep,
+      totalSteps: num(status?.totalSteps) ?? num(config.totalSteps) ?? 0,
+      bestEvalReturn: num(status?.bestEvalReturn),
+      evalMeanReward: num(report?.mean_reward),
+      evalSuccessRate: num(report?.success_rate),
+      updatedAt: new Date(newest).toISOString(),
+      hasCheckpoint: [...files.keys()].some((n) => CHECKPOINT.test(n)),
+      gifs: [...files.keys()].filter((n) => SERVABLE.test(n)).sort(),
+      createdAt: typeof config.createdAt === "string" ? config.createdAt : "",
+    };
+    if (typeof status?.error === "string") summary.error = status.error;
+    return summary;
+  }
+
+  /**
+   * A signature of the run's checkpoint files (names, mtimes, sizes): it changes whenever a
+   * checkpoint is rewritten, which is when a cached policy must be reloaded. Empty when the
+   * run has no checkpoint.
+   */
+  async checkpointSignature(id: string, field = "id"): Promise<string> {
+    const { files } = await this.#list(id, field);
+    return [...files.entries()]
+      .filter(([n]) => CHECKPOINT.test(n))
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([n, st]) => `${n}@${st.mtime?.getTime() ?? 0}:${st.size}`)
+      .join("|");
+  }
+
+  /**
+   * The metric records of a run, read incrementally: only bytes appended since the last call
+   * are parsed. Blank, corrupt and half-written lines are skipped (as `readMetrics` does); a
+   * final line without its newline is included once it parses, and re-read until complete.
+   */
+  async metrics(id: string): Promise<{ records: MetricRecord[]; keys: string[] }> {
+    const path = join(await this.runDir(id), "metrics.jsonl");
+    let st: Deno.FileInfo;
+    try {
+      st = await Deno.stat(path);
+    } catch {
+      return { records: [], keys: [] };
+    }
+    const mtime = st.mtime?.getTime() ?? 0;
+    let cache = this.#metrics.get(path);
+    if (!cache || st.size < cache.offset) {
+      // First read, or the file was truncated or replaced: start over.
+      cache = { mtime: -1, size: -1, offset: 0, records: [], tail: null, keys: new Set() };
+      this.#metrics.set(path, cache);
+    }
+    if (cache.mtime !== mtime || cache.size !== st.size) {
+      await readAppended(path, cache, st.size);
+      cache.mtime = mtime;
+      cache.size = st.size;
+    }
+    const records = cache.tail ? [...cache.records, cache.tail] : cache.records;
+    return { records, keys: [...cache.keys].sort() };
+  }
+
+  /**
+   * The path of a GIF inside a run folder, checked to be a regular file whose real path lies
+   * inside the runs folder; an `HttpError` 404 otherwise.
+   */
+  async gifPath(id: string, name: string): Promise<string> {
+    const { dir, files } = await this.#list(id);
+    if (!SERVABLE.test(name) || !files.has(name)) {
+      throw new HttpError(404, "name", `Run ${JSON.stringify(id)} has no GIF named ${name}`);
+    }
+    const real = await Deno.realPath(join(dir, name));
+    const root = await Deno.realPath(this.root);
+    if (!real.startsWith(root + sep)) {
+      throw new HttpError(404, "name", `Run ${JSON.stringify(id)} has no GIF named ${name}`);
+    }
+    return real;
+  }
+}
+
+/** Reads bytes `[cache.offset, size)` and parses the complete lines among them. */
+async function readAppended(path: string, cache: MetricsCache, size: number): Promise<void> {
+  const file = await Deno.open(path, { read: true });
+  try {
+    await file.seek(cache.offset, Deno.SeekMode.Start);
+    const want = size - cache.offset;
+    const buf = new Uint8Array(want);
+    let got = 0;
+    while (got < want) {
+      const n = await file.read(buf.subarray(got));
+      if (n === null) break;
+      got += n;
+    }
+    const bytes = buf.subarray(0, got);
+    const lastNl = bytes.lastIndexOf(10);
+    const complete = lastNl >= 0 ? bytes.subarray(0, lastNl + 1) : new Uint8Array(0);
+    for (const line of new TextDecoder().decode(complete).split("\n")) {
+      const rec = parseRecord(line);
+      if (rec) {
+        cache.records.push(rec);
+        for (const k of Object.keys(rec)) cache.keys.add(k);
+      }
+    }
+    cache.offset += complete.length;
+    cache.tail = parseRecord(new TextDecoder().decode(bytes.subarray(complete.length)));
+    if (cache.tail) { for (const k of Object.keys(cache.tail)) cache.keys.add(k); }
+  } finally {
+    file.close();
+  }
+}
+
+/** One metrics line as a record, or null when blank, corrupt or not a record. */
+function parseRecord(line: string): MetricRecord | null {
+  if (!line.trim()) return null;
+  try {
+    const v: unknown = JSON.parse(line);
+    if (!v || typeof v !== "object" || Array.isArray(v)) return null;
+    const rec = v as Record<string, unknown>;
+    if (typeof rec.global_step !== "number") return null;
+    // Keep only finite numbers: the charts and the API promise numeric series.
+    const out: MetricRecord = { global_step: rec.global_step, wall_time: 0 };
+    for (const [k, x] of Object.entries(rec)) if (typeof x === "number" && isFinite(x)) out[k] = x;
+    return out;
+  } catch {
+    return null;
+  }
+}
+
+function num(x: unknown): number | null {
+  return typeof x === "number" && Number.isFinite(x) ? x : null;
+}
+
+function isState(x: unknown): x is RunStatus["state"] {
+  return x === "running" || x === "finished" || x === "stopped" || x === "failed";
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    return (await Deno.lstat(path)).isFile;
+  } catch {
+    return false;
+  }
+}
