@@ -24,6 +24,8 @@ export class RecordEpisodeStatistics<O, A, I extends object> implements Env<O, A
   readonly env: Env<O, A, I>;
   /** Registry spec. */
   spec?: EnvSpec;
+  /** Renders the wrapped env; present only when the wrapped env can render. */
+  render?: () => RgbaFrame;
   /** Returns of the most recent episodes (up to `bufferLength`). */
   readonly returnQueue: number[] = [];
   /** Lengths of the most recent episodes (up to `bufferLength`). */
@@ -37,6 +39,7 @@ export class RecordEpisodeStatistics<O, A, I extends object> implements Env<O, A
   constructor(env: Env<O, A, I>, bufferLength = 100) {
     this.env = env;
     this.spec = env.spec;
+    if (env.render) this.render = env.render.bind(env);
     this.#bufferLength = bufferLength;
   }
 
@@ -78,12 +81,6 @@ export class RecordEpisodeStatistics<O, A, I extends object> implements Env<O, A
       }
     }
     return r;
-  }
-
-  /** Renders the wrapped env. */
-  render(): RgbaFrame {
-    if (!this.env.render) throw new TypeError("This env cannot render");
-    return this.env.render();
   }
 
   /** Closes the wrapped env. */

@@ -13,6 +13,8 @@ export class TimeLimit<O, A, I extends object> implements Env<O, A, I> {
   readonly maxEpisodeSteps: number;
   /** Registry spec. */
   spec?: EnvSpec;
+  /** Renders the wrapped env; present only when the wrapped env can render. */
+  render?: () => RgbaFrame;
   #elapsed = 0;
 
   /** Wraps `env`; `maxEpisodeSteps` must be a positive integer. */
@@ -25,6 +27,7 @@ export class TimeLimit<O, A, I extends object> implements Env<O, A, I> {
     this.env = env;
     this.maxEpisodeSteps = maxEpisodeSteps;
     this.spec = env.spec;
+    if (env.render) this.render = env.render.bind(env);
   }
 
   /** The wrapped env's observation space. */
@@ -54,12 +57,6 @@ export class TimeLimit<O, A, I extends object> implements Env<O, A, I> {
     this.#elapsed++;
     if (this.#elapsed >= this.maxEpisodeSteps) r.truncated = true;
     return r;
-  }
-
-  /** Renders the wrapped env. */
-  render(): RgbaFrame {
-    if (!this.env.render) throw new TypeError("This env cannot render");
-    return this.env.render();
   }
 
   /** Closes the wrapped env. */
