@@ -32,4 +32,5 @@
 export * from "./envs/mod.ts";
 export * from "./agents/mod.ts";
 export * from "./core/mod.ts";
+export * from "./kernels/mod.ts";
 export { VERSION } from "./version.ts";

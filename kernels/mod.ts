@@ -10,3 +10,9 @@
  * @module
  */
 export type * from "./types.ts";
+export { type AdapterKind, createBackend, resolveBackendKind } from "./backend.ts";
+export { describeAdapter, GpuDeviceError, webGpuAdapterKind } from "./device.ts";
+export { actorCriticLayout, paramCount } from "./layout.ts";
+export { initActorCriticParams, initMlpParams } from "./init.ts";
+export { mlpForward, MlpCpu } from "./cpu/mlp.ts";
+export { CpuBackend } from "./cpu/backend.ts";
