@@ -107,6 +107,9 @@ async function main(): Promise<void> {
       progress,
       signal: controller.signal,
       resume: !!resumeDir,
+      log: (line) => {
+        if (!f.quiet) console.error(line);
+      },
       onStatus: (step, best) => status("running", step, best),
     });
     await status(result.stopped ? "stopped" : "finished", result.globalStep, result.bestEvalReturn);

@@ -37,6 +37,8 @@ export interface TrainContext<H extends Hyperparameters = Hyperparameters> {
   signal: AbortSignal;
   /** Continue from the state saved in `runDir` (written by an earlier, stopped run). */
   resume: boolean;
+  /** Prints a line of information for the user (stderr; silent with `--quiet`). */
+  log(line: string): void;
   /** Called after each periodic evaluation and at the end, to update `status.json`. */
   onStatus(globalStep: number, bestEvalReturn: number | null): Promise<void>;
 }

@@ -3,6 +3,8 @@
  * @module
  */
 import type { Algorithm, Hyperparameters } from "./algorithm.ts";
+import { dqn } from "./dqn.ts";
+import { a2c, ppo } from "./ppo.ts";
 import { qLearning } from "./q_learning.ts";
 
 const algorithms = new Map<string, Algorithm<Hyperparameters>>();
@@ -27,3 +29,6 @@ export function algorithmIds(): string[] {
 }
 
 registerAlgorithm(qLearning);
+registerAlgorithm(dqn);
+registerAlgorithm(ppo);
+registerAlgorithm(a2c);

@@ -41,3 +41,23 @@ export {
   type QTableFile,
   saveQTable,
 } from "./q_learning.ts";
+export { dqn, type DqnHyper } from "./dqn.ts";
+export { a2c, ppo, type PpoHyper } from "./ppo.ts";
+export { computeGae, explainedVariance, type GaeInput } from "./gae.ts";
+export {
+  type Architecture,
+  CheckpointError,
+  type CheckpointInfo,
+  decodeSafetensors,
+  encodeSafetensors,
+  loadNetworkCheckpoint,
+  loadSafetensors,
+  type NetworkCheckpoint,
+  type SafetensorsFile,
+  saveNetworkCheckpoint,
+  saveSafetensors,
+  type Tensor,
+} from "./checkpoint.ts";
+export { type ActionBounds, loadNetworkPolicy, networkPolicy } from "./network_policy.ts";
+export { type EpsilonScheduleKind } from "./schedules.ts";
+export { recordEpisode, type RecordOptions, type RecordResult } from "./record.ts";

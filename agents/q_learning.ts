@@ -14,6 +14,7 @@ import { evaluatePolicy } from "./evaluate.ts";
 
 /** Hyperparameters of Q-learning. */
 export interface QLearningHyper {
+  /** Hyperparameters form a flat JSON record. */
   [key: string]: number;
   /** Step size α of the Bellman update. */
   learningRate: number;

@@ -10,7 +10,9 @@
  * ```
  * @module
  */
-export { type RandomSource, Rng } from "./rng.ts";
+export { type RandomSource, Rng, type RngState } from "./rng.ts";
+export { type GifOptions, GifWriter, type PaletteColor, writeGif } from "../render/gif.ts";
+export { encodePng, type PngOptions } from "../render/png.ts";
 export { writeFileAtomic, writeFileAtomicSync, writeJsonAtomic } from "./atomic_write.ts";
 export {
   type EpisodeResult,

@@ -71,6 +71,7 @@ export { WorkerVectorEnv, type WorkerVectorEnvOptions } from "./worker_vector.ts
 export {
   type FlameParticle,
   type LanderPhysics,
+  type LanderRenderOptions,
   type LanderScene,
   LunarLander,
   lunarLanderHeuristic,

@@ -12,7 +12,13 @@
 export type * from "./types.ts";
 export { type AdapterKind, createBackend, resolveBackendKind } from "./backend.ts";
 export { describeAdapter, GpuDeviceError, webGpuAdapterKind } from "./device.ts";
-export { actorCriticLayout, paramCount } from "./layout.ts";
-export { initActorCriticParams, initMlpParams } from "./init.ts";
-export { mlpForward, MlpCpu } from "./cpu/mlp.ts";
+export {
+  type ActorCriticLayout,
+  actorCriticLayout,
+  type ActorCriticShape,
+  type ParamBlock,
+  paramCount,
+} from "./layout.ts";
+export { initActorCriticParams, initMlpParams, type InitScheme } from "./init.ts";
+export { type Floats, MlpCpu, mlpForward } from "./cpu/mlp.ts";
 export { CpuBackend } from "./cpu/backend.ts";

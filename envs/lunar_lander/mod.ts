@@ -7,4 +7,4 @@ export { LunarLander, type LunarLanderOptions } from "./env.ts";
 export { lunarLanderHeuristic } from "./heuristic.ts";
 export type { LanderPhysics, PhysicsBackend } from "./physics.ts";
 export type { FlameParticle, LanderScene, Point } from "./scene.ts";
-export { renderLanderScene } from "./render.ts";
+export { type LanderRenderOptions, renderLanderScene } from "./render.ts";

@@ -1,0 +1,204 @@
+/**
+ * `deno task bench train [--json] [--seeds N] [--algos ppo,dqn,ppo-continuous]`: learning
+ * quality on LunarLander. For each algorithm and seed it trains with the algorithm's preset
+ * (through the same `Algorithm` contract as `train.ts`, into a run folder under `--out`) and
+ * records the first periodic evaluation whose mean return reached 200 (`steps_to_200`,
+ * `seconds_to_200`, from `metrics.jsonl`), a final 100-episode greedy evaluation of the
+ * run's best checkpoint (what `deno task eval` reports) and the total time. Prints one JSON
+ * object `{ machine, results }` (with `--json`, nothing else on stdout).
+ * @module
+ */
+import { writeJsonAtomic } from "../core/atomic_write.ts";
+import { type CommandSpec, parseFlags, UsageError } from "../core/cli.ts";
+import { Progress } from "../core/progress.ts";
+import { defaultRunName } from "../core/run_dir.ts";
+import { MetricsWriter, readMetrics, type RunConfig, writeStatus } from "../core/run_log.ts";
+import { getAlgorithm } from "../agents/algorithms.ts";
+import { evaluatePolicy } from "../agents/evaluate.ts";
+import type { DevicePreference } from "../kernels/types.ts";
+import { VERSION } from "../version.ts";
+
+/** The benchmark's algorithm names: an algorithm id on an env. */
+const VARIANTS: Record<string, { algo: string; env: string }> = {
+  ppo: { algo: "ppo", env: "LunarLander-v3" },
+  dqn: { algo: "dqn", env: "LunarLander-v3" },
+  a2c: { algo: "a2c", env: "LunarLander-v3" },
+  "ppo-continuous": { algo: "ppo", env: "LunarLanderContinuous-v3" },
+};
+
+/** One training run's figures. */
+export interface TrainBenchResult {
+  /** Benchmark algorithm name (e.g. `ppo-continuous`). */
+  algo: string;
+  /** Env id. */
+  env: string;
+  /** Seed. */
+  seed: number;
+  /** Env steps at the first periodic evaluation with mean ≥ 200, or null. */
+  steps_to_200: number | null;
+  /** Training seconds at that evaluation, or null. */
+  seconds_to_200: number | null;
+  /** Mean return of a 100-episode greedy evaluation of the best checkpoint. */
+  final_mean_reward: number;
+  /** Fraction of those episodes with return ≥ 200. */
+  final_success_rate: number;
+  /** Env steps trained. */
+  total_steps: number;
+  /** Seconds of training (evaluations during training included, the final one not). */
+  total_seconds: number;
+  /** The run folder. */
+  run_dir: string;
+}
+
+const command: CommandSpec = {
+  usage: "deno task bench train",
+  description: "Trains on LunarLander per algorithm and seed and reports steps and seconds to 200.",
+  flags: {
+    json: { type: "boolean", help: "Print only the JSON object" },
+    seeds: { type: "int", help: "Seeds per algorithm (1..N)", default: 1, valueName: "N" },
+    algos: {
+      type: "string",
+      help: `Comma-separated: ${Object.keys(VARIANTS).join(", ")}`,
+      default: "ppo,dqn,ppo-continuous",
+    },
+    steps: { type: "int", help: "Env steps per run (default: the preset)", valueName: "N" },
+    device: {
+      type: "string",
+      help: "Where networks learn",
+      default: "auto",
+      choices: ["auto", "cpu", "webgpu"],
+    },
+    out: { type: "string", help: "Folder for the run folders", default: "runs/bench" },
+    quiet: { type: "boolean", help: "No progress bars" },
+  },
+};
+
+/** Runs the benchmark with command-line `args`. */
+export async function main(args: string[]): Promise<void> {
+  const parsed = parseFlags(command, args);
+  if (!parsed) return;
+  const f = parsed.flags;
+  const seeds = f.seeds as number;
+  if (seeds < 1) throw new UsageError(`--seeds must be at least 1, got ${seeds}`);
+  const names = (f.algos as string).split(",").map((s) => s.trim()).filter(Boolean);
+  for (const n of names) {
+    if (!(n in VARIANTS)) {
+      throw new UsageError(
+        `Unknown benchmark algorithm "${n}"; choose from ${Object.keys(VARIANTS).join(", ")}`,
+      );
+    }
+  }
+  const results: TrainBenchResult[] = [];
+  for (const name of names) {
+    for (let seed = 1; seed <= seeds; seed++) {
+      const r = await benchOne(name, seed, f.steps as number | undefined, {
+        device: f.device as DevicePreference,
+        out: f.out as string,
+        quiet: !!f.quiet,
+      });
+      results.push(r);
+      if (!f.json) {
+        console.error(
+          `${name} seed ${seed}: steps_to_200 ${r.steps_to_200 ?? "–"}, seconds_to_200 ${
+            r.seconds_to_200?.toFixed(0) ?? "–"
+          }, final mean ${r.final_mean_reward.toFixed(1)} (success ${
+            (r.final_success_rate * 100).toFixed(0)
+          }%), ${r.total_seconds.toFixed(0)} s`,
+        );
+      }
+    }
+  }
+  console.log(JSON.stringify({ machine: machine(), results }, null, f.json ? undefined : 2));
+}
+
+function machine(): Record<string, unknown> {
+  return {
+    os: Deno.build.os,
+    arch: Deno.build.arch,
+    cpus: navigator.hardwareConcurrency,
+    deno: Deno.version.deno,
+    v8: Deno.version.v8,
+    loadavg_at_end: Deno.loadavg(),
+    eagle: VERSION,
+  };
+}
+
+async function benchOne(
+  name: string,
+  seed: number,
+  steps: number | undefined,
+  opts: { device: DevicePreference; out: string; quiet: boolean },
+): Promise<TrainBenchResult> {
+  const { algo: algoId, env } = VARIANTS[name];
+  const algo = getAlgorithm(algoId);
+  const why = algo.unsupported(env);
+  if (why) throw new UsageError(`${algoId} cannot train on ${env}: ${why}`);
+  const hyper = algo.defaults(env);
+  const totalSteps = steps ?? algo.defaultSteps(env);
+  const runDir = `${opts.out}/${defaultRunName(env, name, seed)}`;
+  await Deno.mkdir(runDir, { recursive: true });
+  const config: RunConfig = {
+    algo: algoId,
+    env,
+    seed,
+    totalSteps,
+    hyperparameters: { ...hyper, device: opts.device },
+    envOptions: {},
+    eagleVersion: VERSION,
+    createdAt: new Date().toISOString(),
+  };
+  await writeJsonAtomic(`${runDir}/config.json`, config);
+  const metrics = await MetricsWriter.open(`${runDir}/metrics.jsonl`);
+  const progress = new Progress({
+    total: totalSteps,
+    label: `${name} s${seed}`,
+    quiet: opts.quiet,
+  });
+  const status = (state: "running" | "finished", step: number, best: number | null) =>
+    writeStatus(runDir, {
+      state,
+      globalStep: step,
+      totalSteps,
+      bestEvalReturn: best,
+      updatedAt: new Date().toISOString(),
+    });
+  const t0 = performance.now();
+  let result;
+  try {
+    result = await algo.train({
+      runDir,
+      envId: env,
+      envOptions: {},
+      seed,
+      totalSteps,
+      hyper,
+      device: opts.device,
+      metrics,
+      progress,
+      signal: new AbortController().signal,
+      resume: false,
+      onStatus: (step, best) => status("running", step, best),
+    });
+  } finally {
+    metrics.close();
+  }
+  const totalSeconds = (performance.now() - t0) / 1000;
+  await status("finished", result.globalStep, result.bestEvalReturn);
+  const records = await readMetrics(`${runDir}/metrics.jsonl`);
+  const hit = records.find((r) => (r["eval/mean_return"] ?? -Infinity) >= 200);
+  const policy = await algo.loadPolicy(runDir, config, "best");
+  const report = evaluatePolicy(policy, env, { episodes: 100, seed: 0, algo: algoId });
+  await writeJsonAtomic(`${runDir}/eval.json`, report);
+  return {
+    algo: name,
+    env,
+    seed,
+    steps_to_200: hit?.global_step ?? null,
+    seconds_to_200: hit?.wall_time ?? null,
+    final_mean_reward: report.mean_reward,
+    final_success_rate: report.success_rate,
+    total_steps: result.globalStep,
+    total_seconds: totalSeconds,
+    run_dir: runDir,
+  };
+}
