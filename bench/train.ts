@@ -177,6 +177,7 @@ async function benchOne(
       progress,
       signal: new AbortController().signal,
       resume: false,
+      log: (line) => console.error(line),
       onStatus: (step, best) => status("running", step, best),
     });
   } finally {
