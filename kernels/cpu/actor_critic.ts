@@ -23,6 +23,7 @@ import {
 import { type Floats, MlpWorkspace } from "./mlp.ts";
 import { settle } from "./_settle.ts";
 import { adamUpdate, clipGradNorm, validateAdam } from "./optim.ts";
+import { validateRollout } from "../validate.ts";
 
 /** The architecture and loss fields of an actor-critic configuration. */
 export type ActorCriticLossConfig =
@@ -158,45 +159,11 @@ export class CpuActorCriticLearner implements ActorCriticLearner {
     if (this.#destroyed) throw new TypeError("This actor-critic learner has been destroyed");
   }
 
-  #validateRollout(r: Rollout): void {
-    const n = r.size;
-    const { obsSize, numMinibatches, action } = this.#config;
-    if (!(Number.isInteger(n) && n >= 1)) {
-      throw new RangeError(`Rollout size must be a positive integer, got ${n}`);
-    }
-    if (n % numMinibatches !== 0) {
-      throw new RangeError(
-        `Rollout size ${n} is not divisible by numMinibatches ${numMinibatches}`,
-      );
-    }
-    const want: [string, Float32Array, number][] = [
-      ["obs", r.obs, n * obsSize],
-      ["actions", r.actions, n * this.#actionWidth],
-      ["logProbs", r.logProbs, n],
-      ["advantages", r.advantages, n],
-      ["returns", r.returns, n],
-      ["values", r.values, n],
-    ];
-    for (const [name, array, length] of want) {
-      if (array.length < length) {
-        throw new RangeError(`Rollout ${name} must hold ${length} values, got ${array.length}`);
-      }
-    }
-    if (action.kind === "discrete") {
-      for (let i = 0; i < n; i++) {
-        const a = r.actions[i];
-        if (!(Number.isInteger(a) && a >= 0 && a < action.n)) {
-          throw new RangeError(`Action ${i} must be an integer in [0, ${action.n}), got ${a}`);
-        }
-      }
-    }
-  }
-
   /** Runs `updateEpochs × numMinibatches` gradient steps on `rollout` at `learningRate`. */
   update(rollout: Rollout, learningRate: number): Promise<ActorCriticStats> {
     return settle(() => {
       this.#alive();
-      this.#validateRollout(rollout);
+      validateRollout(rollout, this.#config, this.#actionWidth);
       if (!(learningRate >= 0)) {
         throw new RangeError(`Learning rate must be ≥ 0, got ${learningRate}`);
       }

@@ -17,6 +17,7 @@ import { type GatheredTransitions, tdLoss } from "./dqn_loss.ts";
 import { type Floats, MlpWorkspace } from "./mlp.ts";
 import { settle } from "./_settle.ts";
 import { adamUpdate, clipGradNorm, validateAdam } from "./optim.ts";
+import { validateTransitions } from "../validate.ts";
 
 /** The loss-defining part of a DQN configuration. */
 export type DqnLossConfig = Pick<
@@ -179,25 +180,11 @@ export class CpuDqnLearner implements DqnLearner {
     this.#alive();
     const { count } = batch;
     const d = this.#obsSize;
-    if (!(Number.isInteger(count) && count >= 0)) {
-      throw new RangeError(`Transition count must be a non-negative integer, got ${count}`);
-    }
-    if (batch.obs.length < count * d || batch.nextObs.length < count * d) {
-      throw new RangeError(`Observations must hold ${count} × ${d} values`);
-    }
-    if (
-      batch.actions.length < count || batch.rewards.length < count ||
-      batch.terminated.length < count
-    ) {
-      throw new RangeError(`Actions, rewards and terminated must hold ${count} values`);
-    }
-    const cap = this.#config.bufferCapacity;
     const nActions = this.#config.net.sizes[this.#config.net.sizes.length - 1];
+    validateTransitions(batch, d, nActions);
+    const cap = this.#config.bufferCapacity;
     for (let t = 0; t < count; t++) {
       const a = batch.actions[t];
-      if (!(a >= 0 && a < nActions)) {
-        throw new RangeError(`Action ${t} must be in [0, ${nActions}), got ${a}`);
-      }
       const slot = this.#pos;
       this.#obs.set(batch.obs.subarray(t * d, (t + 1) * d), slot * d);
       this.#nextObs.set(batch.nextObs.subarray(t * d, (t + 1) * d), slot * d);

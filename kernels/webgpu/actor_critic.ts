@@ -27,6 +27,7 @@ import { MlpGraph, rowSplits } from "./mlp_graph.ts";
 import { adamStepValues, DeviceOptimizer, reduceDispatch } from "./optimizer.ts";
 import { type Dispatch, type GpuRuntime, makeDispatch, Recorder, UniformArena } from "./runtime.ts";
 import { KERNELS } from "./shaders.ts";
+import { validateRollout } from "../validate.ts";
 
 /** Device buffers and dispatches for one rollout size. */
 interface UpdatePlan {
@@ -216,44 +217,10 @@ export class WebGpuActorCriticLearner implements ActorCriticLearner {
     };
   }
 
-  #validateRollout(r: Rollout): void {
-    const n = r.size;
-    const { obsSize, numMinibatches, action } = this.#config;
-    if (!(Number.isInteger(n) && n >= 1)) {
-      throw new RangeError(`Rollout size must be a positive integer, got ${n}`);
-    }
-    if (n % numMinibatches !== 0) {
-      throw new RangeError(
-        `Rollout size ${n} is not divisible by numMinibatches ${numMinibatches}`,
-      );
-    }
-    const want: [string, Float32Array, number][] = [
-      ["obs", r.obs, n * obsSize],
-      ["actions", r.actions, n * this.#actionWidth],
-      ["logProbs", r.logProbs, n],
-      ["advantages", r.advantages, n],
-      ["returns", r.returns, n],
-      ["values", r.values, n],
-    ];
-    for (const [name, array, length] of want) {
-      if (array.length < length) {
-        throw new RangeError(`Rollout ${name} must hold ${length} values, got ${array.length}`);
-      }
-    }
-    if (action.kind === "discrete") {
-      for (let i = 0; i < n; i++) {
-        const a = r.actions[i];
-        if (!(Number.isInteger(a) && a >= 0 && a < action.n)) {
-          throw new RangeError(`Action ${i} must be an integer in [0, ${action.n}), got ${a}`);
-        }
-      }
-    }
-  }
-
   /** Runs `updateEpochs × numMinibatches` gradient steps on `rollout`; one readback (SYNC). */
   async update(rollout: Rollout, learningRate: number): Promise<ActorCriticStats> {
     this.#alive();
-    this.#validateRollout(rollout);
+    validateRollout(rollout, this.#config, this.#actionWidth);
     if (!(learningRate >= 0)) {
       throw new RangeError(`Learning rate must be ≥ 0, got ${learningRate}`);
     }

@@ -28,6 +28,7 @@ import { MlpGraph, rowSplits } from "./mlp_graph.ts";
 import { adamStepValues, DeviceOptimizer, polyakDispatch, reduceDispatch } from "./optimizer.ts";
 import { type Dispatch, type GpuRuntime, makeDispatch, Recorder, UniformArena } from "./runtime.ts";
 import { KERNELS } from "./shaders.ts";
+import { validateTransitions } from "../validate.ts";
 
 /** `DqnLearner` on WebGPU. */
 export class WebGpuDqnLearner implements DqnLearner {
@@ -194,26 +195,8 @@ export class WebGpuDqnLearner implements DqnLearner {
     this.#alive();
     const { count } = batch;
     const d = this.#obsSize;
-    if (!(Number.isInteger(count) && count >= 0)) {
-      throw new RangeError(`Transition count must be a non-negative integer, got ${count}`);
-    }
-    if (batch.obs.length < count * d || batch.nextObs.length < count * d) {
-      throw new RangeError(`Observations must hold ${count} × ${d} values`);
-    }
-    if (
-      batch.actions.length < count || batch.rewards.length < count ||
-      batch.terminated.length < count
-    ) {
-      throw new RangeError(`Actions, rewards and terminated must hold ${count} values`);
-    }
     const sizes = this.#config.net.sizes;
-    const nActions = sizes[sizes.length - 1];
-    for (let t = 0; t < count; t++) {
-      const a = batch.actions[t];
-      if (!(a >= 0 && a < nActions)) {
-        throw new RangeError(`Action ${t} must be in [0, ${nActions}), got ${a}`);
-      }
-    }
+    validateTransitions(batch, d, sizes[sizes.length - 1]);
     if (count === 0) return;
     const cap = this.#config.bufferCapacity;
     // Only the last `cap` transitions survive a batch larger than the ring.
