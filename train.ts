@@ -5,14 +5,12 @@
  */
 import { type CommandSpec, parseFlags, runCommand, UsageError } from "./core/cli.ts";
 import { writeJsonAtomic } from "./core/atomic_write.ts";
-import { Progress } from "./core/progress.ts";
 import { defaultRunName, readRunConfig } from "./core/run_dir.ts";
-import { MetricsWriter, readMetrics, type RunConfig, writeStatus } from "./core/run_log.ts";
+import type { RunConfig } from "./core/run_log.ts";
 import { algorithmIds, getAlgorithm } from "./agents/algorithms.ts";
 import { applyOverrides, parseAssignment } from "./agents/hyperparameters.ts";
+import { createRunFolder, readRunStatus, runTraining } from "./agents/training_run.ts";
 import { envSpec, listEnvs } from "./envs/registry.ts";
-import type { DevicePreference } from "./kernels/types.ts";
-import { VERSION } from "./version.ts";
 
 const command: CommandSpec = {
   usage: "deno run -A train.ts",
@@ -53,9 +51,6 @@ async function main(): Promise<void> {
   const f = parsed.flags;
   const resumeDir = f.resume as string | undefined;
   const { config, runDir } = resumeDir ? await resumeConfig(resumeDir, f) : await newRun(f);
-  const algo = getAlgorithm(config.algo);
-
-  const metrics = await MetricsWriter.open(`${runDir}/metrics.jsonl`, await lastWallTime(runDir));
   const controller = new AbortController();
   let interrupts = 0;
   const onSigint = () => {
@@ -64,55 +59,18 @@ async function main(): Promise<void> {
     controller.abort();
   };
   Deno.addSignalListener("SIGINT", onSigint);
-
-  const status = (
-    state: "running" | "finished" | "stopped" | "failed",
-    step: number,
-    best: number | null,
-    error?: string,
-  ) =>
-    writeStatus(runDir, {
-      state,
-      globalStep: step,
-      totalSteps: config.totalSteps,
-      bestEvalReturn: best,
-      updatedAt: new Date().toISOString(),
-      error,
-    });
-  const previous = resumeDir ? await readStatus(runDir) : null;
-  await status("running", previous?.globalStep ?? 0, previous?.bestEvalReturn ?? null);
   if (!f.quiet) {
     console.error(
       `${resumeDir ? "Resuming" : "Training"} ${config.algo} on ${config.env} ` +
         `(seed ${config.seed}, ${config.totalSteps.toLocaleString("en")} steps) → ${runDir}`,
     );
   }
-  const progress = new Progress({
-    total: config.totalSteps,
-    label: `${config.algo}`,
-    quiet: f.quiet as boolean,
-    start: previous?.globalStep ?? 0,
-  });
   try {
-    const result = await algo.train({
-      runDir,
-      envId: config.env,
-      envOptions: config.envOptions,
-      seed: config.seed,
-      totalSteps: config.totalSteps,
-      hyper: config.hyperparameters as never,
-      device: (config.hyperparameters.device as DevicePreference | undefined) ??
-        (f.device as DevicePreference),
-      metrics,
-      progress,
-      signal: controller.signal,
+    const result = await runTraining(runDir, config, {
       resume: !!resumeDir,
-      log: (line) => {
-        if (!f.quiet) console.error(line);
-      },
-      onStatus: (step, best) => status("running", step, best),
+      quiet: f.quiet as boolean,
+      signal: controller.signal,
     });
-    await status(result.stopped ? "stopped" : "finished", result.globalStep, result.bestEvalReturn);
     const best = result.bestEvalReturn === null ? "–" : result.bestEvalReturn.toFixed(3);
     console.error(
       `${result.stopped ? "Stopped" : "Done"} at step ${result.globalStep.toLocaleString("en")}; ` +
@@ -123,11 +81,7 @@ async function main(): Promise<void> {
         ? `Resume with: deno run -A train.ts --resume ${runDir}`
         : `Evaluate with: deno task eval ${runDir}`,
     );
-  } catch (err) {
-    await status("failed", previous?.globalStep ?? 0, null, (err as Error).message);
-    throw err;
   } finally {
-    metrics.close();
     Deno.removeSignalListener("SIGINT", onSigint);
   }
 }
@@ -180,18 +134,13 @@ async function newRun(f: Record<string, unknown>): Promise<{ config: RunConfig; 
   } catch (err) {
     if (err instanceof UsageError) throw err;
   }
-  await Deno.mkdir(runDir, { recursive: true });
-  const config: RunConfig = {
+  const config = await createRunFolder(runDir, {
     algo: algoId,
     env: envId,
     seed,
     totalSteps: steps as number,
     hyperparameters: { ...hyper, device: f.device as string },
-    envOptions: {},
-    eagleVersion: VERSION,
-    createdAt: new Date().toISOString(),
-  };
-  await writeJsonAtomic(`${runDir}/config.json`, config);
+  });
   return { config, runDir };
 }
 
@@ -200,7 +149,7 @@ async function resumeConfig(
   f: Record<string, unknown>,
 ): Promise<{ config: RunConfig; runDir: string }> {
   const config = await readRunConfig(runDir);
-  const st = await readStatus(runDir);
+  const st = await readRunStatus(runDir);
   if (st?.state === "running") {
     throw new UsageError(`${runDir} is still marked running; stop that process first`);
   }
@@ -213,27 +162,6 @@ async function resumeConfig(
   }
   await writeJsonAtomic(`${runDir}/config.json`, config);
   return { config, runDir };
-}
-
-async function readStatus(runDir: string) {
-  try {
-    return JSON.parse(await Deno.readTextFile(`${runDir}/status.json`)) as {
-      state: string;
-      globalStep: number;
-      bestEvalReturn: number | null;
-    };
-  } catch {
-    return null;
-  }
-}
-
-async function lastWallTime(runDir: string): Promise<number> {
-  try {
-    const m = await readMetrics(`${runDir}/metrics.jsonl`);
-    return m.length ? m[m.length - 1].wall_time : 0;
-  } catch {
-    return 0;
-  }
 }
 
 if (import.meta.main) await runCommand(main);

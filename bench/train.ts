@@ -10,9 +10,9 @@
  */
 import { writeJsonAtomic } from "../core/atomic_write.ts";
 import { type CommandSpec, parseFlags, UsageError } from "../core/cli.ts";
-import { Progress } from "../core/progress.ts";
 import { defaultRunName } from "../core/run_dir.ts";
-import { MetricsWriter, readMetrics, type RunConfig, writeStatus } from "../core/run_log.ts";
+import { readMetrics } from "../core/run_log.ts";
+import { createRunFolder, runTraining } from "../agents/training_run.ts";
 import { getAlgorithm } from "../agents/algorithms.ts";
 import { evaluatePolicy } from "../agents/evaluate.ts";
 import type { DevicePreference } from "../kernels/types.ts";
@@ -133,58 +133,19 @@ async function benchOne(
   const algo = getAlgorithm(algoId);
   const why = algo.unsupported(env);
   if (why) throw new UsageError(`${algoId} cannot train on ${env}: ${why}`);
-  const hyper = algo.defaults(env);
-  const totalSteps = steps ?? algo.defaultSteps(env);
   const runDir = `${opts.out}/${defaultRunName(env, name, seed)}`;
-  await Deno.mkdir(runDir, { recursive: true });
-  const config: RunConfig = {
+  const config = await createRunFolder(runDir, {
     algo: algoId,
     env,
     seed,
-    totalSteps,
-    hyperparameters: { ...hyper, device: opts.device },
-    envOptions: {},
-    eagleVersion: VERSION,
-    createdAt: new Date().toISOString(),
-  };
-  await writeJsonAtomic(`${runDir}/config.json`, config);
-  const metrics = await MetricsWriter.open(`${runDir}/metrics.jsonl`);
-  const progress = new Progress({
-    total: totalSteps,
+    totalSteps: steps ?? algo.defaultSteps(env),
+    hyperparameters: { ...algo.defaults(env), device: opts.device },
+  });
+  const result = await runTraining(runDir, config, {
     label: `${name} s${seed}`,
     quiet: opts.quiet,
+    log: (line) => console.error(line),
   });
-  const status = (state: "running" | "finished", step: number, best: number | null) =>
-    writeStatus(runDir, {
-      state,
-      globalStep: step,
-      totalSteps,
-      bestEvalReturn: best,
-      updatedAt: new Date().toISOString(),
-    });
-  const t0 = performance.now();
-  let result;
-  try {
-    result = await algo.train({
-      runDir,
-      envId: env,
-      envOptions: {},
-      seed,
-      totalSteps,
-      hyper,
-      device: opts.device,
-      metrics,
-      progress,
-      signal: new AbortController().signal,
-      resume: false,
-      log: (line) => console.error(line),
-      onStatus: (step, best) => status("running", step, best),
-    });
-  } finally {
-    metrics.close();
-  }
-  const totalSeconds = (performance.now() - t0) / 1000;
-  await status("finished", result.globalStep, result.bestEvalReturn);
   const records = await readMetrics(`${runDir}/metrics.jsonl`);
   const hit = records.find((r) => (r["eval/mean_return"] ?? -Infinity) >= 200);
   const policy = await algo.loadPolicy(runDir, config, "best");
@@ -199,7 +160,7 @@ async function benchOne(
     final_mean_reward: report.mean_reward,
     final_success_rate: report.success_rate,
     total_steps: result.globalStep,
-    total_seconds: totalSeconds,
+    total_seconds: result.seconds,
     run_dir: runDir,
   };
 }

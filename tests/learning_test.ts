@@ -4,13 +4,13 @@
  * stays far below the bars here. Each test takes well under a minute on a 2-core machine.
  */
 import assert from "node:assert/strict";
-import { Progress } from "../core/progress.ts";
-import { MetricsWriter, readMetrics, type RunConfig } from "../core/run_log.ts";
+import { readMetrics, type RunConfig } from "../core/run_log.ts";
 import type { Hyperparameters, TrainResult } from "../agents/algorithm.ts";
 import { getAlgorithm } from "../agents/algorithms.ts";
 import { evaluatePolicy } from "../agents/evaluate.ts";
 import { loadNetworkCheckpoint, loadTrainingState } from "../agents/checkpoint.ts";
 import { EVAL_SEED } from "../agents/network_policy.ts";
+import { createRunFolder, runTraining } from "../agents/training_run.ts";
 
 const ENV = "CartPole-v1";
 
@@ -29,48 +29,32 @@ async function train(
   opts: { dir?: string; resume?: boolean; abortAtStatus?: number; abortAfterMs?: number } = {},
 ): Promise<Run> {
   const a = getAlgorithm(algo);
-  const hyper = { ...a.defaults(ENV), ...overrides };
   const dir = opts.dir ?? await Deno.makeTempDir({ prefix: `eagle_${algo}_` });
-  const config: RunConfig = {
+  const config = await createRunFolder(dir, {
     algo,
     env: ENV,
     seed,
     totalSteps: steps,
-    hyperparameters: hyper,
-    envOptions: {},
-    eagleVersion: "test",
-    createdAt: new Date().toISOString(),
-  };
-  const metrics = await MetricsWriter.open(`${dir}/metrics.jsonl`);
+    hyperparameters: { ...a.defaults(ENV), ...overrides, device: "cpu" },
+  });
   const controller = new AbortController();
   let statuses = 0;
   const timer = opts.abortAfterMs === undefined
     ? undefined
     : setTimeout(() => controller.abort(), opts.abortAfterMs);
   try {
-    const result = await a.train({
-      runDir: dir,
-      envId: ENV,
-      envOptions: {},
-      seed,
-      totalSteps: steps,
-      hyper,
-      device: "cpu",
-      metrics,
-      progress: new Progress({ total: steps, quiet: true }),
+    const result = await runTraining(dir, config, {
+      resume: opts.resume,
+      quiet: true,
       signal: controller.signal,
-      resume: opts.resume ?? false,
-      log: () => {},
+      // Simulates Ctrl-C right after the n-th periodic evaluation.
       onStatus: () => {
-        // Simulates Ctrl-C right after the n-th periodic evaluation.
         if (++statuses === opts.abortAtStatus) controller.abort();
-        return Promise.resolve();
       },
     });
     return { dir, config, result };
   } finally {
     clearTimeout(timer);
-    metrics.close();
   }
 }
 
