@@ -3,7 +3,7 @@
  * inputs with the same messages.
  * @module
  */
-import type { ActorCriticConfig, Rollout, TransitionBatch } from "./types.ts";
+import type { ActorCriticConfig, LearnerState, Rollout, TransitionBatch } from "./types.ts";
 
 /** Throws a `RangeError` unless `batch` holds `count` well-formed transitions. */
 export function validateTransitions(
@@ -62,5 +62,26 @@ export function validateRollout(r: Rollout, config: ActorCriticConfig, actionWid
         throw new RangeError(`Action ${i} must be an integer in [0, ${action.n}), got ${a}`);
       }
     }
+  }
+}
+
+/**
+ * Throws a `RangeError` unless every array of `state` holds `count` values (a missing
+ * `target` stands for `params`) and `adamStep` is a non-negative integer.
+ */
+export function validateLearnerState(state: LearnerState, count: number): void {
+  const arrays: [string, Float32Array][] = [
+    ["params", state.params],
+    ["target", state.target ?? state.params],
+    ["adamM", state.adamM],
+    ["adamV", state.adamV],
+  ];
+  for (const [name, array] of arrays) {
+    if (array.length !== count) {
+      throw new RangeError(`State ${name} must hold ${count} values, got ${array.length}`);
+    }
+  }
+  if (!(Number.isInteger(state.adamStep) && state.adamStep >= 0)) {
+    throw new RangeError(`adamStep must be a non-negative integer, got ${state.adamStep}`);
   }
 }

@@ -23,7 +23,7 @@ import {
 import { type Floats, MlpWorkspace } from "./mlp.ts";
 import { settle } from "./_settle.ts";
 import { adamUpdate, clipGradNorm, validateAdam } from "./optim.ts";
-import { validateRollout } from "../validate.ts";
+import { validateLearnerState, validateRollout } from "../validate.ts";
 
 /** The architecture and loss fields of an actor-critic configuration. */
 export type ActorCriticLossConfig =
@@ -237,19 +237,7 @@ export class CpuActorCriticLearner implements ActorCriticLearner {
   /** Replaces the optimiser state. */
   setState(state: LearnerState): void {
     this.#alive();
-    for (
-      const [name, array] of [["params", state.params], ["adamM", state.adamM], [
-        "adamV",
-        state.adamV,
-      ]] as const
-    ) {
-      if (array.length !== this.#count) {
-        throw new RangeError(`State ${name} must hold ${this.#count} values, got ${array.length}`);
-      }
-    }
-    if (!(Number.isInteger(state.adamStep) && state.adamStep >= 0)) {
-      throw new RangeError(`adamStep must be a non-negative integer, got ${state.adamStep}`);
-    }
+    validateLearnerState(state, this.#count);
     this.#params = state.params.slice();
     this.#m = state.adamM.slice();
     this.#v = state.adamV.slice();

@@ -17,7 +17,7 @@ import { type GatheredTransitions, tdLoss } from "./dqn_loss.ts";
 import { type Floats, MlpWorkspace } from "./mlp.ts";
 import { settle } from "./_settle.ts";
 import { adamUpdate, clipGradNorm, validateAdam } from "./optim.ts";
-import { validateTransitions } from "../validate.ts";
+import { validateLearnerState, validateTransitions } from "../validate.ts";
 
 /** The loss-defining part of a DQN configuration. */
 export type DqnLossConfig = Pick<
@@ -290,19 +290,7 @@ export class CpuDqnLearner implements DqnLearner {
   /** Replaces the optimiser state (a missing `target` becomes a copy of `params`). */
   setState(state: LearnerState): void {
     this.#alive();
-    for (
-      const [name, array] of [["params", state.params], ["adamM", state.adamM], [
-        "adamV",
-        state.adamV,
-      ], ["target", state.target ?? state.params]] as const
-    ) {
-      if (array.length !== this.#count) {
-        throw new RangeError(`State ${name} must hold ${this.#count} values, got ${array.length}`);
-      }
-    }
-    if (!(Number.isInteger(state.adamStep) && state.adamStep >= 0)) {
-      throw new RangeError(`adamStep must be a non-negative integer, got ${state.adamStep}`);
-    }
+    validateLearnerState(state, this.#count);
     this.#params = state.params.slice();
     this.#target = (state.target ?? state.params).slice();
     this.#m = state.adamM.slice();

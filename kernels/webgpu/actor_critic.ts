@@ -27,7 +27,7 @@ import { MlpGraph, rowSplits } from "./mlp_graph.ts";
 import { adamStepValues, DeviceOptimizer, reduceDispatch } from "./optimizer.ts";
 import { type Dispatch, type GpuRuntime, makeDispatch, Recorder, UniformArena } from "./runtime.ts";
 import { KERNELS } from "./shaders.ts";
-import { validateRollout } from "../validate.ts";
+import { validateLearnerState, validateRollout } from "../validate.ts";
 
 /** Device buffers and dispatches for one rollout size. */
 interface UpdatePlan {
@@ -319,14 +319,7 @@ export class WebGpuActorCriticLearner implements ActorCriticLearner {
       "adamV",
       state.adamV,
     ]] as const;
-    for (const [name, array] of arrays) {
-      if (array.length !== total) {
-        throw new RangeError(`State ${name} must hold ${total} values, got ${array.length}`);
-      }
-    }
-    if (!(Number.isInteger(state.adamStep) && state.adamStep >= 0)) {
-      throw new RangeError(`adamStep must be a non-negative integer, got ${state.adamStep}`);
-    }
+    validateLearnerState(state, total);
     this.#rec.submit();
     const buffers = [this.#params, this.#opt.m, this.#opt.v];
     arrays.forEach(([, array], i) => {

@@ -28,7 +28,7 @@ import { MlpGraph, rowSplits } from "./mlp_graph.ts";
 import { adamStepValues, DeviceOptimizer, polyakDispatch, reduceDispatch } from "./optimizer.ts";
 import { type Dispatch, type GpuRuntime, makeDispatch, Recorder, UniformArena } from "./runtime.ts";
 import { KERNELS } from "./shaders.ts";
-import { validateTransitions } from "../validate.ts";
+import { validateLearnerState, validateTransitions } from "../validate.ts";
 
 /** `DqnLearner` on WebGPU. */
 export class WebGpuDqnLearner implements DqnLearner {
@@ -312,14 +312,7 @@ export class WebGpuDqnLearner implements DqnLearner {
       ["adamM", state.adamM],
       ["adamV", state.adamV],
     ] as const;
-    for (const [name, array] of arrays) {
-      if (array.length !== this.#count) {
-        throw new RangeError(`State ${name} must hold ${this.#count} values, got ${array.length}`);
-      }
-    }
-    if (!(Number.isInteger(state.adamStep) && state.adamStep >= 0)) {
-      throw new RangeError(`adamStep must be a non-negative integer, got ${state.adamStep}`);
-    }
+    validateLearnerState(state, this.#count);
     this.#rec.submit();
     const buffers = [this.#params, this.#target, this.#opt.m, this.#opt.v];
     const padded = new Float32Array(this.#layout.count4 * 4);
