@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { CartPole } from "../envs/cartpole.ts";
+import { register } from "../envs/registry.ts";
 import { LunarLander } from "../envs/lunar_lander/env.ts";
 import { lunarLanderHeuristic } from "../envs/lunar_lander/heuristic.ts";
 import { LANDER_PALETTE } from "../envs/lunar_lander/render.ts";
@@ -56,8 +58,25 @@ Deno.test("recordEpisode finds a successful episode and writes one frame per ste
 });
 
 Deno.test("recordEpisode refuses envs that cannot render", async () => {
+  // Every built-in env renders: register one that cannot.
+  register({
+    id: "NoRender-v0",
+    maxEpisodeSteps: 10,
+    optionNames: [],
+    description: "CartPole without render()",
+    create: () => {
+      const env = new CartPole();
+      return {
+        observationSpace: env.observationSpace,
+        actionSpace: env.actionSpace,
+        reset: (o) => env.reset(o),
+        step: (a: number) => env.step(a),
+        close: () => env.close(),
+      };
+    },
+  });
   await assert.rejects(
-    () => recordEpisode({ decide: () => ({ action: 0 }) }, "FrozenLake-v1", "/tmp/x.gif"),
-    /FrozenLake-v1 cannot render frames/,
+    () => recordEpisode({ decide: () => ({ action: 0 }) }, "NoRender-v0", "/tmp/x.gif"),
+    /NoRender-v0 cannot render frames/,
   );
 });

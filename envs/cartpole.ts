@@ -3,8 +3,17 @@
  * @module
  */
 import { Rng } from "../core/rng.ts";
+import { type CartPoleRenderOptions, renderCartPole } from "./cartpole_render.ts";
 import { Box, Discrete } from "./spaces.ts";
-import type { EmptyInfo, Env, EnvSpec, ResetOptions, ResetResult, StepResult } from "./types.ts";
+import type {
+  EmptyInfo,
+  Env,
+  EnvSpec,
+  ResetOptions,
+  ResetResult,
+  RgbaFrame,
+  StepResult,
+} from "./types.ts";
 
 const GRAVITY = 9.8;
 const MASS_CART = 1.0;
@@ -110,6 +119,11 @@ export class CartPole implements Env<Float32Array, number> {
     this.#done = terminated;
     const reward = this.#suttonBarto ? (terminated ? -1 : 0) : 1;
     return { obs: Float32Array.from(s), reward, terminated, truncated: false, info: {} };
+  }
+
+  /** Draws the current state as Gymnasium does: 600 × 400 unless `options` say otherwise. */
+  render(options: CartPoleRenderOptions = {}): RgbaFrame {
+    return renderCartPole(this.#state, options);
   }
 
   /** Nothing to release. */

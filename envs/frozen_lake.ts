@@ -3,8 +3,9 @@
  * @module
  */
 import { Rng } from "../core/rng.ts";
+import { type FrozenLakeRenderOptions, renderFrozenLake } from "./frozen_lake_render.ts";
 import { Discrete } from "./spaces.ts";
-import type { Env, EnvSpec, ResetOptions, ResetResult, StepResult } from "./types.ts";
+import type { Env, EnvSpec, ResetOptions, ResetResult, RgbaFrame, StepResult } from "./types.ts";
 
 /** The built-in maps: `S` start, `F` frozen, `H` hole, `G` goal. */
 export const FROZEN_LAKE_MAPS: Readonly<Record<"4x4" | "8x8", readonly string[]>> = {
@@ -73,6 +74,7 @@ export class FrozenLake implements Env<number, number, FrozenLakeInfo> {
   readonly isSlippery: boolean;
   #rng: Rng = new Rng();
   #state = 0;
+  #lastAction: number | null = null;
   #done = true;
   #starts: number[];
 
@@ -106,11 +108,17 @@ export class FrozenLake implements Env<number, number, FrozenLakeInfo> {
     return this.#state;
   }
 
+  /** The action of the last step (what was asked, not the slip), `null` since `reset`. */
+  get lastAction(): number | null {
+    return this.#lastAction;
+  }
+
   /** Places the agent on a start cell. */
   reset(options: ResetOptions = {}): ResetResult<number, FrozenLakeInfo> {
     if (options.seed !== undefined) this.#rng = new Rng(options.seed);
     const p = 1 / this.#starts.length;
     this.#state = this.#starts[pickCumulative(this.#starts.length, p, this.#rng.random())];
+    this.#lastAction = null;
     this.#done = false;
     return { obs: this.#state, info: { prob: 1 } };
   }
@@ -135,6 +143,7 @@ export class FrozenLake implements Env<number, number, FrozenLakeInfo> {
       this.#rng.random(); // Gymnasium samples from the one-entry distribution too
     }
     this.#state = this.#move(this.#state, move);
+    this.#lastAction = action;
     const c = this.cell(this.#state);
     const terminated = c === "G" || c === "H";
     this.#done = terminated;
@@ -155,6 +164,17 @@ export class FrozenLake implements Env<number, number, FrozenLakeInfo> {
     else if (move === 2) c = Math.min(c + 1, this.cols - 1);
     else r = Math.max(r - 1, 0);
     return r * this.cols + c;
+  }
+
+  /**
+   * Draws the lake on Gymnasium's grid (64 px tiles, 256 × 256 for 4x4) with the agent facing
+   * its last action; the artwork is our own.
+   */
+  render(options: FrozenLakeRenderOptions = {}): RgbaFrame {
+    return renderFrozenLake(
+      { desc: this.desc, state: this.#state, lastAction: this.#lastAction },
+      options,
+    );
   }
 
   /** Nothing to release. */
