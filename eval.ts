@@ -4,9 +4,8 @@
  * @module
  */
 import { type CommandSpec, parseFlags, runCommand, UsageError } from "./core/cli.ts";
-import { writeJsonAtomic } from "./core/atomic_write.ts";
 import { Progress } from "./core/progress.ts";
-import { readRunConfig } from "./core/run_dir.ts";
+import { RunFolder } from "./core/run_folder.ts";
 import type { EvalReport } from "./core/run_log.ts";
 import { getAlgorithm } from "./agents/algorithms.ts";
 import { evaluatePolicy } from "./agents/evaluate.ts";
@@ -42,10 +41,11 @@ async function main(): Promise<void> {
   if (episodes < 1 || episodes > 100_000) {
     throw new UsageError(`--episodes must be between 1 and 100000, got ${episodes}`);
   }
-  const config = await readRunConfig(runDir);
+  const run = new RunFolder(runDir);
+  const config = await run.readConfig();
   const algo = getAlgorithm(config.algo);
   const which = f.checkpoint as "best" | "latest";
-  const policy = await algo.loadPolicy(runDir, config, which);
+  const policy = await algo.loadPolicy(run, config, which);
   const progress = new Progress({ total: episodes, label: "eval", quiet: !!f.quiet || !!f.json });
   let sum = 0;
   const report = evaluatePolicy(policy, config.env, {
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
     },
   });
   progress.finish();
-  await writeJsonAtomic(`${runDir}/eval.json`, report);
+  await run.writeEval(report);
   if (f.json) {
     const { per_episode: _, ...summary } = report;
     console.log(JSON.stringify(summary));
@@ -91,7 +91,7 @@ function formatReport(r: EvalReport, runDir: string, which: string): string {
   return [
     `${r.algo} on ${r.env} — ${runDir} (${which} checkpoint)`,
     ...rows.map(([k, v]) => `  ${k.padEnd(w)}${v}`),
-    `Wrote ${runDir}/eval.json`,
+    `Wrote ${new RunFolder(runDir).path("eval")}`,
   ].join("\n");
 }
 

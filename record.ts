@@ -4,7 +4,7 @@
  * @module
  */
 import { type CommandSpec, parseFlags, runCommand } from "./core/cli.ts";
-import { readRunConfig } from "./core/run_dir.ts";
+import { RunFolder } from "./core/run_folder.ts";
 import { getAlgorithm } from "./agents/algorithms.ts";
 import { recordEpisode } from "./agents/record.ts";
 import { LANDER_PALETTE } from "./envs/lunar_lander/render.ts";
@@ -35,15 +35,16 @@ async function main(): Promise<void> {
   const parsed = parseFlags(command, Deno.args);
   if (!parsed) return;
   const { flags: f, positionals: [runDir] } = parsed;
-  const config = await readRunConfig(runDir);
+  const run = new RunFolder(runDir);
+  const config = await run.readConfig();
   const policy = await getAlgorithm(config.algo).loadPolicy(
-    runDir,
+    run,
     config,
     f.checkpoint as "best" | "latest",
   );
   const fps = f.fps as number;
   if (fps < 1 || fps > 100) throw new RangeError(`--fps must be between 1 and 100, got ${fps}`);
-  const defaultPath = `${runDir}/episode.gif`;
+  const defaultPath = `${run.dir}/episode.gif`;
   const result = await recordEpisode(policy, config.env, (f.out as string) ?? defaultPath, {
     envOptions: config.envOptions,
     seed: f.seed as number | undefined,

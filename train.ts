@@ -1,16 +1,35 @@
 /**
  * `deno run -A train.ts`: trains an agent and writes a run folder (config.json, metrics.jsonl,
- * status.json, checkpoints). With no flags: PPO on LunarLander-v3 with tuned defaults.
+ * episodes.jsonl, status.json, checkpoints). With no flags: PPO on LunarLander-v3 with tuned
+ * defaults. Every flag, hyperparameter, env option and config file is checked before the run
+ * folder is made; Ctrl-C, SIGTERM and SIGHUP stop the run resumably.
  * @module
  */
-import { type CommandSpec, parseFlags, runCommand, UsageError } from "./core/cli.ts";
-import { writeJsonAtomic } from "./core/atomic_write.ts";
-import { defaultRunName, readRunConfig } from "./core/run_dir.ts";
+import {
+  type CommandSpec,
+  type FlagValues,
+  parseFlags,
+  runCommand,
+  UsageError,
+} from "./core/cli.ts";
+import { defaultRunName, RunFolder } from "./core/run_folder.ts";
+import { readLock, whyStale } from "./core/run_lock.ts";
 import type { RunConfig } from "./core/run_log.ts";
+import type { Algorithm, Hyperparameters } from "./agents/algorithm.ts";
 import { algorithmIds, getAlgorithm } from "./agents/algorithms.ts";
-import { applyOverrides, parseAssignment } from "./agents/hyperparameters.ts";
-import { createRunFolder, readRunStatus, runTraining } from "./agents/training_run.ts";
-import { envSpec, listEnvs } from "./envs/registry.ts";
+import { DivergenceError } from "./agents/divergence.ts";
+import {
+  type HyperSource,
+  parseAssignment,
+  resolveHyperparameters,
+  schemaHelp,
+} from "./agents/hyperparameters.ts";
+import { createRunFolder, runTraining } from "./agents/training_run.ts";
+import { envSpec, listEnvs, make } from "./envs/registry.ts";
+import type { DevicePreference } from "./kernels/types.ts";
+
+const DEVICES = ["auto", "cpu", "webgpu"] as const;
+const MAX_STEPS = 1e12;
 
 const command: CommandSpec = {
   usage: "deno run -A train.ts",
@@ -28,140 +47,322 @@ const command: CommandSpec = {
       help: "Total env steps (default: the algorithm's preset)",
       valueName: "N",
     },
-    seed: { type: "int", help: "Random seed", default: 1, valueName: "S" },
-    envs: { type: "int", help: "Parallel envs (algorithms with numEnvs)", valueName: "N" },
-    device: {
-      type: "string",
-      help: "Where networks learn",
-      default: "auto",
-      choices: ["auto", "cpu", "webgpu"],
-    },
+    seed: { type: "int", help: "Random seed (an integer ≥ 0)", default: 1, valueName: "S" },
+    envs: { type: "int", help: "Parallel envs (sets numEnvs)", valueName: "N" },
+    device: { type: "string", help: "Where networks learn", default: "auto", choices: DEVICES },
     out: { type: "string", help: "Folder holding run folders", default: "runs", valueName: "DIR" },
     name: { type: "string", help: "Run folder name (default <env>__<algo>__<seed>__<time>)" },
-    config: { type: "string", help: "JSON file of hyperparameters", valueName: "FILE.json" },
-    set: { type: "list", help: "Override a hyperparameter (repeatable)", valueName: "key=value" },
-    resume: { type: "string", help: "Continue a stopped run", valueName: "RUN_DIR" },
+    config: {
+      type: "string",
+      help: "JSON file: hyperparameters, and optionally algo, env, seed, steps, envOptions",
+      valueName: "FILE.json",
+    },
+    set: { type: "list", help: "Set a hyperparameter (repeatable)", valueName: "key=value" },
+    "env-option": {
+      type: "list",
+      help: "Set an env option, value as JSON or text (repeatable)",
+      valueName: "key=value",
+    },
+    "stop-when-solved": {
+      type: "boolean",
+      help: "Stop when the 100-episode training mean reaches the env's threshold",
+    },
+    "stop-at": {
+      type: "number",
+      help: "Stop when the 100-episode training mean reaches R",
+      valueName: "R",
+    },
+    resume: {
+      type: "string",
+      help: "Continue a stopped or killed run (--steps N trains it further)",
+      valueName: "RUN_DIR",
+    },
     quiet: { type: "boolean", help: "No progress bar" },
   },
+  helpFooter: (f) => {
+    const algoId = String(f.algo), envId = String(f.env);
+    let algo: Algorithm, options: readonly string[];
+    try {
+      algo = getAlgorithm(algoId);
+      options = envSpec(envId).optionNames;
+    } catch {
+      return "";
+    }
+    return [
+      `Hyperparameters of ${algoId} on ${envId} (--set key=value; --algo/--env change them):`,
+      ...schemaHelp(algo.schema, envId),
+      "",
+      `Env options of ${envId} (--env-option key=value): ${options.join(", ") || "none"}`,
+    ].join("\n");
+  },
 };
+
+/** Keys a `--config` file may hold besides hyperparameters. */
+const CONFIG_KEYS = [
+  "algo",
+  "env",
+  "seed",
+  "steps",
+  "totalSteps",
+  "envOptions",
+  "hyperparameters",
+  "stopAt",
+  "device",
+  "eagleVersion",
+  "createdAt",
+];
 
 async function main(): Promise<void> {
   const parsed = parseFlags(command, Deno.args);
   if (!parsed) return;
   const f = parsed.flags;
   const resumeDir = f.resume as string | undefined;
-  const { config, runDir } = resumeDir ? await resumeConfig(resumeDir, f) : await newRun(f);
+  const { config, run, note } = resumeDir ? await resumeRun(resumeDir, f) : await newRun(f);
   const controller = new AbortController();
   let interrupts = 0;
-  const onSigint = () => {
+  const stop = (why: string) => () => {
     if (++interrupts > 1) Deno.exit(130);
-    console.error("\nStopping after the current step; Ctrl-C again to quit at once.");
+    console.error(`\n${why}: stopping after the current step; Ctrl-C again to quit at once.`);
     controller.abort();
   };
-  Deno.addSignalListener("SIGINT", onSigint);
+  const signals = [["SIGINT", "Interrupted"], ["SIGTERM", "Terminated"], [
+    "SIGHUP",
+    "Hung up",
+  ]] as const;
+  const listeners = signals.map(([sig, why]) => [sig, stop(why)] as const);
+  for (const [sig, fn] of listeners) Deno.addSignalListener(sig, fn);
+  const steps = `${config.totalSteps.toLocaleString("en")} steps${note ? `: ${note}` : ""}`;
   if (!f.quiet) {
     console.error(
       `${resumeDir ? "Resuming" : "Training"} ${config.algo} on ${config.env} ` +
-        `(seed ${config.seed}, ${config.totalSteps.toLocaleString("en")} steps) → ${runDir}`,
+        `(seed ${config.seed}, ${steps}) → ${run.dir}`,
     );
+  } else if (note) {
+    // Quiet hides progress, not a change to what was asked for.
+    console.error(`Training ${steps}`);
   }
   try {
-    const result = await runTraining(runDir, config, {
+    const result = await runTraining(run, config, {
       resume: !!resumeDir,
       quiet: f.quiet as boolean,
       signal: controller.signal,
     });
     const best = result.bestEvalReturn === null ? "–" : result.bestEvalReturn.toFixed(3);
+    if (result.solved) {
+      const s = result.solved;
+      console.error(
+        `Solved at episode ${s.episode.toLocaleString("en")} (step ${
+          s.step.toLocaleString("en")
+        }): 100-episode mean ${s.mean.toFixed(1)}`,
+      );
+    }
     console.error(
       `${result.stopped ? "Stopped" : "Done"} at step ${result.globalStep.toLocaleString("en")}; ` +
-        `best eval return ${best}. Run folder: ${runDir}`,
+        `best eval return ${best}. Run folder: ${run.dir}`,
     );
     console.error(
       result.stopped
-        ? `Resume with: deno run -A train.ts --resume ${runDir}`
-        : `Evaluate with: deno task eval ${runDir}`,
+        ? `Resume with: deno run -A train.ts --resume ${run.dir}`
+        : `Evaluate with: deno task eval ${run.dir}`,
     );
+  } catch (err) {
+    if (!(err instanceof DivergenceError)) throw err;
+    console.error(`\nDiverged: ${err.message}.`);
+    console.error(`${run.dir} keeps the last finite checkpoints; status.json says "diverged".`);
+    Deno.exit(1);
   } finally {
-    Deno.removeSignalListener("SIGINT", onSigint);
+    for (const [sig, fn] of listeners) Deno.removeSignalListener(sig, fn);
   }
 }
 
-async function newRun(f: Record<string, unknown>): Promise<{ config: RunConfig; runDir: string }> {
-  let fileValues: Record<string, unknown> = {};
-  if (f.config) {
-    try {
-      fileValues = JSON.parse(await Deno.readTextFile(f.config as string));
-    } catch (err) {
-      throw new UsageError(`Cannot read --config ${f.config}: ${(err as Error).message}`);
-    }
-    if (!fileValues || typeof fileValues !== "object" || Array.isArray(fileValues)) {
-      throw new UsageError(`--config ${f.config} must hold a JSON object of hyperparameters`);
-    }
+interface Prepared {
+  config: RunConfig;
+  run: RunFolder;
+  /** How the requested steps were rounded, if they were. */
+  note: string | null;
+}
+
+/** Reads `--config`: a JSON object, its metadata keys split from its hyperparameters. */
+async function readConfigFile(path: string): Promise<Record<string, unknown>> {
+  let value: unknown;
+  try {
+    value = JSON.parse(await Deno.readTextFile(path));
+  } catch (err) {
+    throw new UsageError(`Cannot read --config ${path}: ${(err as Error).message}`);
   }
-  // A config file may also name the algorithm, env, seed and steps; flags win over it.
-  const { algo: fAlgo, env: fEnv, seed: fSeed, steps: fSteps, ...fileHyper } = fileValues;
+  if (!value || typeof value !== "object" || Array.isArray(value)) {
+    throw new UsageError(`--config ${path} must hold a JSON object of hyperparameters`);
+  }
+  return value as Record<string, unknown>;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return !!v && typeof v === "object" && !Array.isArray(v);
+}
+
+async function newRun(f: FlagValues): Promise<Prepared> {
+  const file = f.config ? await readConfigFile(f.config as string) : {};
+  const src = `--config ${f.config}`;
+  // Flags given on the command line win over the file, the file over the flags' defaults.
+  const given = (flag: string) =>
+    Deno.args.some((a) => a === `--${flag}` || a.startsWith(`--${flag}=`));
   const pick = (flag: string, fromFile: unknown) =>
-    Deno.args.some((a) => a === `--${flag}` || a.startsWith(`--${flag}=`)) || fromFile === undefined
-      ? f[flag]
-      : fromFile;
-  const algoId = String(pick("algo", fAlgo));
-  const envId = String(pick("env", fEnv));
-  const seed = Number(pick("seed", fSeed));
+    given(flag) || fromFile === undefined ? f[flag] : fromFile;
+
+  const algoId = String(pick("algo", file.algo));
+  const envId = String(pick("env", file.env));
   const algo = getAlgorithm(algoId);
-  envSpec(envId);
-  const why = algo.unsupported(envId);
+  const spec = envSpec(envId);
+
+  const seed = pick("seed", file.seed);
+  if (typeof seed !== "number" || !Number.isSafeInteger(seed) || seed < 0) {
+    throw new UsageError(`--seed must be an integer ≥ 0 (numpy seeds), got ${seed}`);
+  }
+
+  // Env options: the file's, then --env-option; checked by building the env once.
+  if (file.envOptions !== undefined && !isObject(file.envOptions)) {
+    throw new UsageError(`"envOptions" in ${src} must be a JSON object`);
+  }
+  const envOptions: Record<string, unknown> = { ...(file.envOptions as object | undefined) };
+  for (const text of (f["env-option"] as string[] | undefined) ?? []) {
+    const [k, v] = parseAssignment(text, "--env-option");
+    envOptions[k] = v;
+  }
+  checkEnvOptions(envId, envOptions);
+  const why = algo.unsupported(envId, envOptions);
   if (why) throw new UsageError(`${algoId} cannot train on ${envId}: ${why}`);
-  let hyper = applyOverrides(algo.defaults(envId), fileHyper, `--config ${f.config}`);
-  const sets = Object.fromEntries(((f.set as string[] | undefined) ?? []).map(parseAssignment));
-  hyper = applyOverrides(hyper, sets, "--set");
+
+  const steps = pick("steps", file.steps ?? file.totalSteps) ?? algo.defaultSteps(envId);
+  if (typeof steps !== "number" || !Number.isInteger(steps) || steps < 1 || steps > MAX_STEPS) {
+    throw new UsageError(`--steps must be an integer in [1, ${MAX_STEPS}], got ${steps}`);
+  }
+
+  // Hyperparameters: the preset, then the file (flat keys or a "hyperparameters" object),
+  // then --set, then --envs; every key and range is checked here, before any folder exists.
+  const fileHyper: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(file)) {
+    if (k === "hyperparameters") {
+      if (!isObject(v)) throw new UsageError(`"hyperparameters" in ${src} must be a JSON object`);
+      Object.assign(fileHyper, v);
+    } else if (!CONFIG_KEYS.includes(k)) fileHyper[k] = v;
+  }
+  const sources: HyperSource[] = [{ source: src, values: fileHyper }];
+  const sets = ((f.set as string[] | undefined) ?? []).map((t) => parseAssignment(t));
+  sources.push({ source: "--set", values: Object.fromEntries(sets) });
   if (f.envs !== undefined) {
-    if (!("numEnvs" in hyper)) throw new UsageError(`--envs does not apply to ${algoId}`);
-    if ((f.envs as number) < 1) throw new UsageError(`--envs must be at least 1, got ${f.envs}`);
-    hyper = applyOverrides(hyper, { numEnvs: f.envs }, "--envs");
+    if (!("numEnvs" in algo.schema.specs)) {
+      throw new UsageError(`--envs does not apply to ${algoId}`);
+    }
+    sources.push({ source: "--envs", values: { numEnvs: f.envs } });
   }
-  const steps = pick("steps", fSteps) ?? algo.defaultSteps(envId);
-  if (!Number.isInteger(steps) || (steps as number) < 1) {
-    throw new UsageError(`--steps must be a positive integer, got ${steps}`);
+  const hyper = resolveHyperparameters(algo.schema, { envId, totalSteps: steps }, sources);
+  const plan = algo.stepPlan?.(hyper, steps) ?? { steps, note: null };
+  const note = plan.note === null
+    ? null
+    : `${plan.note}; --steps ${steps.toLocaleString("en")} rounded`;
+
+  const device = String(pick("device", file.device));
+  if (!(DEVICES as readonly string[]).includes(device)) {
+    throw new UsageError(`"device" in ${src} must be one of ${DEVICES.join(", ")}; got ${device}`);
   }
+  const stopAt = stopTarget(f, envId, spec.rewardThreshold, file.stopAt, src);
+
   const name = (f.name as string | undefined) ?? defaultRunName(envId, algoId, seed);
-  if (/[\/\\]|^\.\.?$/.test(name)) {
+  if (/[\/\\]|^\.\.?$/.test(name) || name.trim() === "") {
     throw new UsageError(`--name must be a plain folder name, got "${name}"`);
   }
-  const runDir = `${f.out}/${name}`;
-  try {
-    await Deno.stat(`${runDir}/config.json`);
-    throw new UsageError(`Run folder ${runDir} already exists; pick another --name or --resume it`);
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
+  const run = new RunFolder(`${f.out}/${name}`);
+  if (await run.isRun()) {
+    throw new UsageError(
+      `Run folder ${run.dir} already exists; pick another --name or --resume it`,
+    );
   }
-  const config = await createRunFolder(runDir, {
+  const config = await createRunFolder(run, {
     algo: algoId,
     env: envId,
     seed,
-    totalSteps: steps as number,
-    hyperparameters: { ...hyper, device: f.device as string },
+    totalSteps: plan.steps,
+    hyperparameters: hyper,
+    envOptions,
+    device: device as DevicePreference,
+    stopAt,
   });
-  return { config, runDir };
+  return { config, run, note };
 }
 
-async function resumeConfig(
-  runDir: string,
-  f: Record<string, unknown>,
-): Promise<{ config: RunConfig; runDir: string }> {
-  const config = await readRunConfig(runDir);
-  const st = await readRunStatus(runDir);
-  if (st?.state === "running") {
-    throw new UsageError(`${runDir} is still marked running; stop that process first`);
+/** Builds the env once with `options`, so a bad option fails before any folder exists. */
+function checkEnvOptions(envId: string, options: Record<string, unknown>): void {
+  try {
+    make(envId, options).close();
+  } catch (err) {
+    throw new UsageError(`Env options ${JSON.stringify(options)}: ${(err as Error).message}`);
   }
-  if (f.steps !== undefined) config.totalSteps = f.steps as number;
+}
+
+function stopTarget(
+  f: FlagValues,
+  envId: string,
+  threshold: number | undefined,
+  fromFile: unknown,
+  src: string,
+): number | null {
+  if (f["stop-when-solved"] && f["stop-at"] !== undefined) {
+    throw new UsageError("Give --stop-when-solved or --stop-at R, not both");
+  }
+  if (f["stop-when-solved"]) {
+    if (threshold === undefined) {
+      throw new UsageError(`${envId} has no reward threshold; use --stop-at R instead`);
+    }
+    return threshold;
+  }
+  const r = f["stop-at"] ?? fromFile ?? null;
+  if (r !== null && (typeof r !== "number" || !Number.isFinite(r))) {
+    throw new UsageError(`"stopAt" in ${src} must be a finite number, got ${JSON.stringify(r)}`);
+  }
+  return r as number | null;
+}
+
+async function resumeRun(dir: string, f: FlagValues): Promise<Prepared> {
+  const run = new RunFolder(dir);
+  const config = await run.readConfig();
+  const algo = getAlgorithm(config.algo);
+  const held = await readLock(run.path("lock"));
+  if (held && whyStale(held) === null) {
+    throw new UsageError(
+      `${run.dir} is being trained by pid ${held.pid} on ${held.hostname}; stop that process first`,
+    );
+  }
+  const st = await run.readStatus();
+  if (st?.state === "diverged") {
+    throw new UsageError(
+      `${run.dir} diverged (${st.error}); resuming would diverge again: start a new run`,
+    );
+  }
+  // A hand-edited config is checked like any other source.
+  resolveHyperparameters(algo.schema, { envId: config.env, totalSteps: config.totalSteps }, [{
+    source: `${run.path("config")}`,
+    values: config.hyperparameters,
+  }]);
+  checkEnvOptions(config.env, config.envOptions);
+  let note: string | null = null;
+  if (f.steps !== undefined) {
+    const steps = f.steps as number;
+    if (steps < 1 || steps > MAX_STEPS) {
+      throw new UsageError(`--steps must be an integer in [1, ${MAX_STEPS}], got ${steps}`);
+    }
+    const plan = algo.stepPlan?.(config.hyperparameters as Hyperparameters, steps) ??
+      { steps, note: null };
+    config.totalSteps = plan.steps;
+    note = plan.note;
+  }
   if (st && st.globalStep >= config.totalSteps) {
     throw new UsageError(
-      `${runDir} already reached ${st.globalStep} of ${config.totalSteps} steps; ` +
+      `${run.dir} already reached ${st.globalStep} of ${config.totalSteps} steps; ` +
         `pass --steps N with a larger N to train further`,
     );
   }
-  await writeJsonAtomic(`${runDir}/config.json`, config);
-  return { config, runDir };
+  await run.writeConfig(config);
+  return { config, run, note };
 }
 
 if (import.meta.main) await runCommand(main);

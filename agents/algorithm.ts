@@ -3,10 +3,18 @@
  * dashboard handle Q-learning, DQN, PPO and A2C alike.
  * @module
  */
-import type { MetricsWriter, RunConfig } from "../core/run_log.ts";
 import type { Progress } from "../core/progress.ts";
+import type { CheckpointWhich, RunFolder } from "../core/run_folder.ts";
+import type {
+  EpisodeRecord,
+  JsonlWriter,
+  MetricsWriter,
+  RunConfig,
+  SolvedInfo,
+} from "../core/run_log.ts";
 import type { Action, Observation } from "../envs/types.ts";
 import type { DevicePreference } from "../kernels/types.ts";
+import type { HyperSchema, HyperSpecs } from "./hyperparameters.ts";
 
 /** A hyperparameter value (JSON-serialisable). */
 export type HyperValue = number | string | boolean | null | readonly number[];
@@ -15,8 +23,8 @@ export type Hyperparameters = Record<string, HyperValue>;
 
 /** Everything a training run needs; the CLI builds it. */
 export interface TrainContext<H extends Hyperparameters = Hyperparameters> {
-  /** The run folder (exists; config.json is written). */
-  runDir: string;
+  /** The run folder (exists; its config is written). */
+  run: RunFolder;
   /** Env registry id. */
   envId: string;
   /** Env options passed to `make`. */
@@ -29,17 +37,32 @@ export interface TrainContext<H extends Hyperparameters = Hyperparameters> {
   hyper: H;
   /** Compute backend preference for learning. */
   device: DevicePreference;
-  /** Metrics sink (`metrics.jsonl`). */
+  /** Metrics sink (`metrics.jsonl`): one line per step; merge what a step logs. */
   metrics: MetricsWriter;
+  /** Per-episode log (`episodes.jsonl`), written by the run monitor. */
+  episodeLog: JsonlWriter<EpisodeRecord>;
+  /** Stop once the 100-episode training mean return reaches this (null: never). */
+  stopAt: number | null;
+  /** Called once when the run reaches `stopAt`; training then stops at the next safe point. */
+  onSolved(info: SolvedInfo): void;
+  /**
+   * Called by a resuming algorithm right after loading its saved state (before writing any
+   * log line): drops the log lines written after `globalStep`, the step it continues from
+   * (0 when there was no saved state to load).
+   */
+  resumedAt(globalStep: number): Promise<void>;
   /** Progress display. */
   progress: Progress;
-  /** Aborted on Ctrl-C: stop at the next safe point, save the latest state, return. */
+  /**
+   * Aborted on Ctrl-C, SIGTERM, SIGHUP or when solved: stop at the next safe point, save the
+   * latest state, return.
+   */
   signal: AbortSignal;
-  /** Continue from the state saved in `runDir` (written by an earlier, stopped run). */
+  /** Continue from the state saved in the run folder (by an earlier, stopped or killed run). */
   resume: boolean;
   /** Prints a line of information for the user (stderr; silent with `--quiet`). */
   log(line: string): void;
-  /** Called after each periodic evaluation and at the end, to update `status.json`. */
+  /** Called after each save of the training state, to update `status.json`. */
   onStatus(globalStep: number, bestEvalReturn: number | null): Promise<void>;
 }
 
@@ -69,22 +92,30 @@ export interface Policy {
   decide(obs: Observation): Decision;
 }
 
+/** How many env steps a run really takes, when the algorithm trains in whole chunks. */
+export interface StepPlan {
+  /** Env steps the run will take. */
+  steps: number;
+  /** Why it differs from the request, e.g. "one rollout of 64 envs × 64 steps"; else null. */
+  note: string | null;
+}
+
 /** A training algorithm. */
 export interface Algorithm<H extends Hyperparameters = Hyperparameters> {
   /** Id used by `--algo`. */
   readonly id: string;
   /** One line for `--help`. */
   readonly description: string;
-  /** Why the algorithm cannot train on `envId`, or null if it can. */
-  unsupported(envId: string): string | null;
-  /** Tuned defaults for an env (presets). */
-  defaults(envId: string): H;
-  /** One line per hyperparameter, for `--help` and config docs. */
-  readonly docs: Readonly<Record<string, string>>;
+  /** Every hyperparameter, declared once, with per-env presets. */
+  readonly schema: HyperSchema<HyperSpecs>;
+  /** Why the algorithm cannot train on `envId` (with `envOptions`), or null if it can. */
+  unsupported(envId: string, envOptions?: Record<string, unknown>): string | null;
   /** Default number of env steps for an env. */
   defaultSteps(envId: string): number;
-  /** Trains, writing metrics and checkpoints into `ctx.runDir`. */
+  /** The env steps a request of `totalSteps` really trains (default: exactly those). */
+  stepPlan?(hyper: H, totalSteps: number): StepPlan;
+  /** Trains, writing metrics and checkpoints into `ctx.run`. */
   train(ctx: TrainContext<H>): Promise<TrainResult>;
   /** Loads the trained policy of a run (best checkpoint if there is one, else latest). */
-  loadPolicy(runDir: string, config: RunConfig, which?: "best" | "latest"): Promise<Policy>;
+  loadPolicy(run: RunFolder, config: RunConfig, which?: CheckpointWhich): Promise<Policy>;
 }

@@ -293,13 +293,25 @@ export interface CheckpointInfo {
   globalStep: number;
 }
 
-/** Saves a network checkpoint (atomically). */
+/** The index of the first non-finite value, or −1. */
+function firstNonFinite(values: Float32Array): number {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return i;
+  return -1;
+}
+
+/** Saves a network checkpoint (atomically); refuses parameters that are not all finite. */
 export function saveNetworkCheckpoint(
   path: string,
   arch: Architecture,
   params: Float32Array,
   info: CheckpointInfo,
 ): Promise<void> {
+  const bad = firstNonFinite(params);
+  if (bad >= 0) {
+    throw new CheckpointError(
+      `Refusing to save ${path}: parameter ${bad} is ${params[bad]} (the run diverged)`,
+    );
+  }
   return saveSafetensors(path, networkTensors(arch, params), {
     format: CHECKPOINT_FORMAT,
     architecture: JSON.stringify(arch),
@@ -350,9 +362,17 @@ export async function loadNetworkCheckpoint(
       );
     }
   }
+  const params = paramsFromTensors(arch, tensors, path);
+  const bad = firstNonFinite(params);
+  if (bad >= 0) {
+    throw new CheckpointError(
+      `Checkpoint ${path} holds non-finite values (parameter ${bad} is ${params[bad]}): the ` +
+        `run that wrote it diverged; train again with a smaller learningRate`,
+    );
+  }
   return {
     arch,
-    params: paramsFromTensors(arch, tensors, path),
+    params,
     algo: metadata.algo,
     env: metadata.env,
     globalStep: Number(metadata.global_step ?? 0),

@@ -3,7 +3,7 @@
  * @module
  */
 import type { EpisodeResult, EvalReport } from "../core/run_log.ts";
-import { envSpec, make } from "../envs/registry.ts";
+import { envSpec, isSuccess, make } from "../envs/registry.ts";
 import type { Action, AnyEnv } from "../envs/types.ts";
 import type { Policy } from "./algorithm.ts";
 
@@ -19,16 +19,6 @@ export interface EvaluateOptions {
   algo?: string;
   /** Called after every episode (progress display). */
   onEpisode?: (done: number, result: EpisodeResult) => void;
-}
-
-/**
- * Whether an episode return counts as a success: reaching the goal in FrozenLake, else a
- * return at or above the env's reward threshold.
- */
-export function isSuccess(envId: string, episodeReturn: number): boolean {
-  if (envId.startsWith("FrozenLake")) return episodeReturn > 0;
-  const threshold = envSpec(envId).rewardThreshold;
-  return threshold !== undefined && episodeReturn >= threshold;
 }
 
 /** Runs `episodes` greedy episodes and summarises them. */

@@ -28,21 +28,35 @@ export type {
   Hyperparameters,
   HyperValue,
   Policy,
+  StepPlan,
   TrainContext,
   TrainResult,
 } from "./algorithm.ts";
 export { algorithmIds, getAlgorithm, registerAlgorithm } from "./algorithms.ts";
-export { type EvaluateOptions, evaluatePolicy, isSuccess } from "./evaluate.ts";
+export { type EvaluateOptions, evaluatePolicy } from "./evaluate.ts";
 export {
-  loadQTable,
-  qLearning,
-  type QLearningHyper,
-  QTable,
-  type QTableFile,
-  saveQTable,
-} from "./q_learning.ts";
-export { dqn, type DqnHyper } from "./dqn.ts";
-export { a2c, ppo, type PpoHyper } from "./ppo.ts";
+  type BooleanSpec,
+  type ChoiceSpec,
+  describeAccepted,
+  type HyperOf,
+  type HyperSchema,
+  type HyperSource,
+  type HyperSpec,
+  type HyperSpecs,
+  type IntListSpec,
+  type IntSpec,
+  type NumberSpec,
+  presetFor,
+  resolveHyperparameters,
+  type RunShape,
+  schemaDefaults,
+  schemaMarkdown,
+  type ValueOf,
+} from "./hyperparameters.ts";
+export { DivergenceError } from "./divergence.ts";
+export { loadQTable, qLearning, QTable, type QTableFile, saveQTable } from "./q_learning.ts";
+export { dqn } from "./dqn.ts";
+export { a2c, ppo } from "./ppo.ts";
 export { computeGae, explainedVariance, type GaeInput } from "./gae.ts";
 export {
   type Architecture,
@@ -58,6 +72,6 @@ export {
   saveSafetensors,
   type Tensor,
 } from "./checkpoint.ts";
-export { type ActionBounds, loadNetworkPolicy, networkPolicy } from "./network_policy.ts";
+export { type ActionBounds, loadNetworkPolicy, networkPolicy } from "./policy_loading.ts";
 export { type EpsilonScheduleKind } from "./schedules.ts";
 export { recordEpisode, type RecordOptions, type RecordResult } from "./record.ts";

@@ -1,38 +1,48 @@
 /**
  * Tabular Q-learning (Watkins, 1989) with epsilon-greedy exploration and exponential epsilon
- * decay per episode, for envs with discrete observations and actions (FrozenLake).
+ * decay per episode, for envs with discrete observations and actions (FrozenLake). The run
+ * bookkeeping (episodes, evaluation seeds, best checkpoint, Ctrl-C) is the shared
+ * {@link RunMonitor}'s, as for the network algorithms.
  * @module
  */
 import { writeJsonAtomic } from "../core/atomic_write.ts";
 import { Rng } from "../core/rng.ts";
+import type { CheckpointWhich, RunFolder } from "../core/run_folder.ts";
 import type { RunConfig } from "../core/run_log.ts";
 import { Discrete } from "../envs/spaces.ts";
 import { make } from "../envs/registry.ts";
 import type { AnyEnv } from "../envs/types.ts";
 import type { Algorithm, Decision, Policy, TrainContext, TrainResult } from "./algorithm.ts";
-import { evaluatePolicy } from "./evaluate.ts";
+import { defineSchema, type HyperOf, int, real } from "./hyperparameters.ts";
+import { RunMonitor } from "./run_monitor.ts";
 
-/** Hyperparameters of Q-learning. */
-export interface QLearningHyper {
-  /** Hyperparameters form a flat JSON record. */
-  [key: string]: number;
-  /** Step size α of the Bellman update. */
-  learningRate: number;
-  /** Discount factor γ. */
-  gamma: number;
-  /** Epsilon at the first episode. */
-  epsilonStart: number;
-  /** Epsilon floor. */
-  epsilonEnd: number;
-  /** ε = end + (start − end)·exp(−decay · episode). */
-  epsilonDecay: number;
-  /** Env steps between greedy evaluations. */
-  evalEvery: number;
-  /** Episodes per evaluation. */
-  evalEpisodes: number;
-  /** Episodes averaged into one `charts/` metrics line. */
-  logEvery: number;
-}
+const SPECS = {
+  learningRate: real("Step size α of the Bellman update", 0.05, {
+    min: 0,
+    minExclusive: true,
+    max: 1,
+  }),
+  gamma: real("Discount factor γ", 0.99, { min: 0, max: 1 }),
+  epsilonStart: real("Exploration rate of the first episode", 1, { min: 0, max: 1 }),
+  epsilonEnd: real("Exploration rate floor", 0.05, { min: 0, max: 1 }),
+  epsilonDecayRate: real("ε = end + (start − end)·exp(−rate · episode)", 0.0003, { min: 0 }),
+  evalEvery: int("Env steps between greedy evaluations (0: none)", 50_000, 0, 1e12),
+  evalEpisodes: int("Episodes per periodic evaluation", 200, 1, 100_000),
+  logEvery: int("Episodes averaged into one charts/ metrics line", 100, 1, 1e9),
+};
+
+/** Hyperparameters of Q-learning, from its schema. */
+export type QLearningHyper = HyperOf<typeof SPECS>;
+
+/** Q-learning's schema. */
+const Q_LEARNING_SCHEMA = defineSchema({
+  specs: SPECS,
+  presets: {},
+  check: (h) =>
+    h.epsilonEnd > h.epsilonStart
+      ? `epsilonEnd=${h.epsilonEnd} must not exceed epsilonStart=${h.epsilonStart}`
+      : null,
+});
 
 /** A Q-table with epsilon-greedy action selection and the Q-learning update. */
 export class QTable {
@@ -110,13 +120,20 @@ export interface QTableFile {
   globalStep: number;
   /** Episodes finished when saved. */
   episodes: number;
+  /** Best periodic evaluation so far and when the next is due (resume). */
+  monitor?: { bestEval: number | null; nextEval: number };
 }
 
 /** Saves `table` as JSON, atomically. */
 export function saveQTable(
   path: string,
   table: QTable,
-  meta: { env: string; globalStep: number; episodes: number },
+  meta: {
+    env: string;
+    globalStep: number;
+    episodes: number;
+    monitor?: QTableFile["monitor"];
+  },
 ): Promise<void> {
   const file: QTableFile = {
     format: "eagle-qtable/1",
@@ -126,6 +143,7 @@ export function saveQTable(
     q: Array.from({ length: table.nStates }, (_, s) => table.row(s)),
     globalStep: meta.globalStep,
     episodes: meta.episodes,
+    monitor: meta.monitor,
   };
   return writeJsonAtomic(path, file);
 }
@@ -165,79 +183,53 @@ function greedyPolicy(table: QTable): Policy {
   };
 }
 
-/** Tabular Q-learning as a registered algorithm. */
-export const qLearning: Algorithm<QLearningHyper> = {
-  id: "qlearning",
-  description: "Tabular Q-learning with epsilon-greedy exploration (discrete observations)",
-  unsupported(envId) {
-    try {
-      spaces(make(envId));
-      return null;
-    } catch (err) {
-      return (err as Error).message;
-    }
-  },
-  defaults: () => ({
-    learningRate: 0.05,
-    gamma: 0.99,
-    epsilonStart: 1.0,
-    epsilonEnd: 0.05,
-    epsilonDecay: 0.0003,
-    evalEvery: 50_000,
-    evalEpisodes: 200,
-    logEvery: 100,
-  }),
-  docs: {
-    learningRate: "Step size α of the Bellman update",
-    gamma: "Discount factor γ",
-    epsilonStart: "Exploration rate of the first episode",
-    epsilonEnd: "Exploration rate floor",
-    epsilonDecay: "Per-episode exponential decay rate of epsilon",
-    evalEvery: "Env steps between greedy evaluations (eval/mean_return)",
-    evalEpisodes: "Episodes per periodic evaluation",
-    logEvery: "Episodes averaged into one charts/ metrics line",
-  },
-  defaultSteps: () => 1_000_000,
-  async train(ctx: TrainContext<QLearningHyper>): Promise<TrainResult> {
-    const h = ctx.hyper;
-    const env = make(ctx.envId, ctx.envOptions);
+async function train(ctx: TrainContext<QLearningHyper>): Promise<TrainResult> {
+  const h = ctx.hyper;
+  const env = make(ctx.envId, ctx.envOptions);
+  try {
     const { nStates, nActions } = spaces(env);
-    const latestPath = `${ctx.runDir}/qtable.json`, bestPath = `${ctx.runDir}/qtable_best.json`;
     let table = new QTable(nStates, nActions);
-    let globalStep = 0, episodes = 0;
+    const monitor: RunMonitor<QTable> = new RunMonitor<QTable>(ctx, {
+      evalEvery: h.evalEvery,
+      evalEpisodes: h.evalEpisodes,
+      policy: greedyPolicy,
+      save: (which, step, t): Promise<void> =>
+        saveQTable(ctx.run.checkpoint(which, "qtable"), t, {
+          env: ctx.envId,
+          globalStep: step,
+          episodes: monitor.episodes,
+          monitor: { bestEval: monitor.bestEval, nextEval: monitor.nextEval },
+        }),
+    });
+    let globalStep = 0;
     if (ctx.resume) {
-      const saved = await loadQTable(latestPath);
-      table = saved.table;
-      globalStep = saved.file.globalStep;
-      episodes = saved.file.episodes;
+      try {
+        const saved = await loadQTable(ctx.run.checkpoint("latest", "qtable"));
+        table = saved.table;
+        globalStep = saved.file.globalStep;
+        monitor.restore({
+          episodes: saved.file.episodes,
+          bestEval: saved.file.monitor?.bestEval ?? null,
+          nextEval: saved.file.monitor?.nextEval ?? h.evalEvery,
+        });
+      } catch (err) {
+        if (!(err instanceof Deno.errors.NotFound)) throw err;
+        ctx.log("No saved Q-table yet: starting from step 0.");
+      }
+      await ctx.resumedAt(globalStep);
     }
     // A resumed run draws from a fresh stream keyed by its progress.
-    const rng = new Rng(ctx.seed + episodes);
-    let obs = env.reset({ seed: ctx.seed + episodes }).obs as number;
-    let epReturn = 0, epLength = 0, winReturns = 0, winLengths = 0, winCount = 0;
-    let best: number | null = null,
-      nextEval = Math.ceil((globalStep + 1) / h.evalEvery) *
-        h.evalEvery;
+    const rng = new Rng(ctx.seed + monitor.episodes);
+    let obs = env.reset({ seed: ctx.seed + monitor.episodes }).obs as number;
+    let epReturn = 0, epLength = 0;
     const epsilonAt = (ep: number) =>
-      h.epsilonEnd + (h.epsilonStart - h.epsilonEnd) * Math.exp(-h.epsilonDecay * ep);
-    const evaluate = async () => {
-      const report = evaluatePolicy(greedyPolicy(table), ctx.envId, {
-        envOptions: ctx.envOptions,
-        episodes: h.evalEpisodes,
-        seed: 10_000,
-      });
-      ctx.metrics.write(globalStep, {
-        "eval/mean_return": report.mean_reward,
-        "eval/success_rate": report.success_rate,
-      });
-      if (best === null || report.mean_reward > best) {
-        best = report.mean_reward;
-        await saveQTable(bestPath, table, { env: ctx.envId, globalStep, episodes });
-      }
-      await ctx.onStatus(globalStep, best);
+      h.epsilonEnd + (h.epsilonStart - h.epsilonEnd) * Math.exp(-h.epsilonDecayRate * ep);
+    const saveLatest = async () => {
+      await monitor.saveLatest(globalStep, table);
+      await monitor.saved(globalStep);
     };
+    let eps = epsilonAt(monitor.episodes);
     while (globalStep < ctx.totalSteps && !ctx.signal.aborted) {
-      const eps = epsilonAt(episodes);
       const a = table.epsilonGreedy(obs, eps, rng);
       const r = env.step(a);
       table.update(obs, a, r.reward, r.obs as number, r.terminated, h.learningRate, h.gamma);
@@ -245,46 +237,69 @@ export const qLearning: Algorithm<QLearningHyper> = {
       epReturn += r.reward;
       epLength++;
       obs = r.obs as number;
+      // Most steps log nothing: build a metrics line only when an episode ends or at an eval.
+      let scalars: Record<string, number> | null = null;
       if (r.terminated || r.truncated) {
-        episodes++;
-        winReturns += epReturn;
-        winLengths += epLength;
-        winCount++;
+        monitor.recordEpisode(epReturn, epLength, 0, globalStep);
         epReturn = epLength = 0;
         obs = env.reset().obs as number;
-        if (winCount === h.logEvery) {
-          ctx.metrics.write(globalStep, {
-            "charts/episodic_return": winReturns / winCount,
-            "charts/episodic_length": winLengths / winCount,
+        eps = epsilonAt(monitor.episodes);
+        if (monitor.episodes % h.logEvery === 0) {
+          scalars = {
+            ...monitor.takeEpisodeMetrics(),
             "charts/epsilon": eps,
-            "charts/episodes": episodes,
             "charts/sps": ctx.progress.rate,
-          });
-          winReturns = winLengths = winCount = 0;
+          };
         }
       }
-      if (globalStep >= nextEval) {
-        await evaluate();
-        nextEval += h.evalEvery;
+      if (monitor.evalDue(globalStep)) {
+        scalars = { ...scalars, ...(await monitor.evaluate(globalStep, table)) };
+        ctx.metrics.write(globalStep, scalars);
+        await saveLatest();
+      } else if (scalars) {
+        ctx.metrics.write(globalStep, scalars);
       }
       if ((globalStep & 1023) === 0) {
-        ctx.progress.update(globalStep, { "ε": epsilonAt(episodes), "best eval": best ?? NaN });
+        await monitor.yieldSometimes();
+        ctx.progress.update(globalStep, { "ε": eps, "best eval": monitor.bestEval ?? NaN });
       }
     }
-    if (!ctx.signal.aborted && globalStep % h.evalEvery !== 0) await evaluate();
-    await saveQTable(latestPath, table, { env: ctx.envId, globalStep, episodes });
+    if (!ctx.signal.aborted && h.evalEvery > 0 && monitor.lastEvalStep !== globalStep) {
+      ctx.metrics.write(globalStep, await monitor.evaluate(globalStep, table));
+    }
+    await saveLatest();
     ctx.progress.update(globalStep);
-    ctx.progress.finish({ episodes, "best eval": best ?? NaN });
+    ctx.progress.finish({ episodes: monitor.episodes, "best eval": monitor.bestEval ?? NaN });
+    return { globalStep, stopped: ctx.signal.aborted, bestEvalReturn: monitor.bestEval };
+  } finally {
     env.close();
-    return { globalStep, stopped: ctx.signal.aborted, bestEvalReturn: best };
+  }
+}
+
+/** Tabular Q-learning as a registered algorithm. */
+export const qLearning: Algorithm = {
+  id: "qlearning",
+  description: "Tabular Q-learning with epsilon-greedy exploration (discrete observations)",
+  schema: Q_LEARNING_SCHEMA,
+  unsupported(envId, envOptions = {}) {
+    const env = make(envId, envOptions);
+    try {
+      spaces(env);
+      return null;
+    } catch (err) {
+      return (err as Error).message;
+    } finally {
+      env.close();
+    }
   },
-  async loadPolicy(runDir: string, _config: RunConfig, which = "best"): Promise<Policy> {
-    const best = `${runDir}/qtable_best.json`, latest = `${runDir}/qtable.json`;
-    let path = which === "best" ? best : latest;
+  defaultSteps: () => 1_000_000,
+  train,
+  async loadPolicy(run: RunFolder, _config: RunConfig, which: CheckpointWhich = "best") {
+    let path = run.checkpoint(which, "qtable");
     try {
       await Deno.stat(path);
     } catch {
-      path = latest;
+      path = run.checkpoint("latest", "qtable");
     }
     return greedyPolicy((await loadQTable(path)).table);
   },

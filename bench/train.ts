@@ -8,11 +8,10 @@
  * object `{ machine, results }` (with `--json`, nothing else on stdout).
  * @module
  */
-import { writeJsonAtomic } from "../core/atomic_write.ts";
 import { type CommandSpec, parseFlags, UsageError } from "../core/cli.ts";
-import { defaultRunName } from "../core/run_dir.ts";
-import { readMetrics } from "../core/run_log.ts";
+import { defaultRunName, RunFolder } from "../core/run_folder.ts";
 import { createRunFolder, runTraining } from "../agents/training_run.ts";
+import { presetFor } from "../agents/hyperparameters.ts";
 import { getAlgorithm } from "../agents/algorithms.ts";
 import { evaluatePolicy } from "../agents/evaluate.ts";
 import type { DevicePreference } from "../kernels/types.ts";
@@ -133,24 +132,27 @@ async function benchOne(
   const algo = getAlgorithm(algoId);
   const why = algo.unsupported(env);
   if (why) throw new UsageError(`${algoId} cannot train on ${env}: ${why}`);
-  const runDir = `${opts.out}/${defaultRunName(env, name, seed)}`;
-  const config = await createRunFolder(runDir, {
+  const run = new RunFolder(`${opts.out}/${defaultRunName(env, name, seed)}`);
+  const hyperparameters = presetFor(algo.schema, env);
+  const requested = steps ?? algo.defaultSteps(env);
+  const config = await createRunFolder(run, {
     algo: algoId,
     env,
     seed,
-    totalSteps: steps ?? algo.defaultSteps(env),
-    hyperparameters: { ...algo.defaults(env), device: opts.device },
+    totalSteps: algo.stepPlan?.(hyperparameters, requested).steps ?? requested,
+    hyperparameters,
+    device: opts.device,
   });
-  const result = await runTraining(runDir, config, {
+  const result = await runTraining(run, config, {
     label: `${name} s${seed}`,
     quiet: opts.quiet,
     log: (line) => console.error(line),
   });
-  const records = await readMetrics(`${runDir}/metrics.jsonl`);
+  const records = await run.readMetrics();
   const hit = records.find((r) => (r["eval/mean_return"] ?? -Infinity) >= 200);
-  const policy = await algo.loadPolicy(runDir, config, "best");
+  const policy = await algo.loadPolicy(run, config, "best");
   const report = evaluatePolicy(policy, env, { episodes: 100, seed: 0, algo: algoId });
-  await writeJsonAtomic(`${runDir}/eval.json`, report);
+  await run.writeEval(report);
   return {
     algo: name,
     env,
@@ -161,6 +163,6 @@ async function benchOne(
     final_success_rate: report.success_rate,
     total_steps: result.globalStep,
     total_seconds: result.seconds,
-    run_dir: runDir,
+    run_dir: run.dir,
   };
 }

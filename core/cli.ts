@@ -42,6 +42,8 @@ export interface CommandSpec {
   flags: Record<string, FlagSpec>;
   /** Positional arguments, e.g. `["RUN_DIR"]`; all required. */
   positionals?: readonly string[];
+  /** More `--help` text, given the flags parsed so far (e.g. the chosen algorithm's keys). */
+  helpFooter?: (flags: FlagValues) => string;
 }
 
 /** Renders `--help`. */
@@ -79,12 +81,30 @@ export function parseFlags(
   }
   let parsed;
   try {
-    parsed = parseArgs({ args: [...args], options, strict: true, allowPositionals: true });
+    parsed = parseArgs({
+      args: joinNegativeValues(cmd, args),
+      options,
+      strict: true,
+      allowPositionals: true,
+    });
   } catch (err) {
     throw new UsageError(`${describeParseError(err)}; run with --help to see the accepted flags`);
   }
   if (parsed.values.help) {
-    console.log(helpText(cmd));
+    let footer = "";
+    if (cmd.helpFooter) {
+      const lenient: FlagValues = {};
+      for (const [name, f] of Object.entries(cmd.flags)) {
+        const raw = parsed.values[name] as string | boolean | string[] | undefined;
+        try {
+          lenient[name] = raw === undefined ? f.default : convert(name, f, raw);
+        } catch {
+          lenient[name] = f.default;
+        }
+      }
+      footer = "\n\n" + cmd.helpFooter(lenient);
+    }
+    console.log(helpText(cmd) + footer);
     return null;
   }
   const want = cmd.positionals ?? [];
@@ -101,6 +121,27 @@ export function parseFlags(
     flags[name] = raw === undefined ? f.default : convert(name, f, raw);
   }
   return { flags, positionals: parsed.positionals };
+}
+
+/**
+ * `--steps -5` as `--steps=-5`: node's parser reads a value that starts with `-` as a flag
+ * ("argument is ambiguous"), which hides the real mistake behind a confusing message.
+ */
+function joinNegativeValues(cmd: CommandSpec, args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i], next = args[i + 1];
+    const spec = a.startsWith("--") && !a.includes("=") ? cmd.flags[a.slice(2)] : undefined;
+    if (
+      spec && spec.type !== "boolean" && next !== undefined && /^-(\d|\.\d|Infinity)/.test(next)
+    ) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
 }
 
 function convert(name: string, f: FlagSpec, raw: string | boolean | string[]) {

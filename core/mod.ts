@@ -10,18 +10,40 @@
  * ```
  * @module
  */
-export { type RandomSource, Rng, type RngState } from "./rng.ts";
+export { type RandomSource, Rng, type RngState, type SavedRngState } from "./rng.ts";
 export { type GifOptions, GifWriter, type PaletteColor, writeGif } from "../render/gif.ts";
 export { encodePng, type PngOptions } from "../render/png.ts";
 export { writeFileAtomic, writeFileAtomicSync, writeJsonAtomic } from "./atomic_write.ts";
 export {
+  type EpisodeRecord,
   type EpisodeResult,
   type EvalReport,
+  JsonlWriter,
+  type MetricEvent,
   type MetricRecord,
   MetricsWriter,
-  readMetrics,
   type RunConfig,
+  type RunState,
   type RunStatus,
-  writeStatus,
+  type ScalarSink,
+  type SolvedInfo,
 } from "./run_log.ts";
+export {
+  CHECKPOINT_FILES,
+  checkpointFile,
+  type CheckpointFormat,
+  type CheckpointWhich,
+  defaultRunName,
+  RUN_FILES,
+  type RunFile,
+  RunFolder,
+} from "./run_folder.ts";
+export { readLock, RunLock, type RunLockInfo, type RunLockOptions } from "./run_lock.ts";
 export { fmtCount, fmtTime, Progress, type ProgressOptions } from "./progress.ts";
+export { crc32c, maskCrc32c, maskedCrc32c } from "./crc32c.ts";
+export {
+  EVENT_FILE_PREFIX,
+  EVENT_FILE_VERSION,
+  TensorBoardWriter,
+  type TensorBoardWriterOptions,
+} from "./tensorboard.ts";

@@ -45,6 +45,18 @@ export interface RngState {
   uinteger?: number;
 }
 
+/** The JSON form of an {@link RngState} (bigints as decimal strings). */
+export interface SavedRngState {
+  /** LCG state. */
+  state: string;
+  /** LCG increment. */
+  inc: string;
+  /** Whether a 32-bit half is buffered. */
+  hasUint32: boolean;
+  /** The buffered half. */
+  uinteger: number;
+}
+
 const MASK32 = 0xffffffffn;
 const MASK128 = (1n << 128n) - 1n;
 /** PCG64's default 128-bit multiplier (numpy's PCG_DEFAULT_MULTIPLIER_128). */
@@ -234,6 +246,27 @@ export class Rng implements RandomSource {
       hasUint32: this.#hasUint32,
       uinteger: this.#uinteger,
     };
+  }
+
+  /** The state as JSON-friendly values (bigints as decimal strings), for checkpoints. */
+  toJSON(): SavedRngState {
+    const s = this.getState();
+    return {
+      state: s.state.toString(),
+      inc: s.inc.toString(),
+      hasUint32: s.hasUint32,
+      uinteger: s.uinteger,
+    };
+  }
+
+  /** Restores a generator saved with {@link Rng.toJSON}. */
+  static fromJSON(s: SavedRngState): Rng {
+    return Rng.fromState({
+      state: BigInt(s.state),
+      inc: BigInt(s.inc),
+      hasUint32: s.hasUint32,
+      uinteger: s.uinteger,
+    });
   }
 
   #setState(state: bigint, inc: bigint): void {

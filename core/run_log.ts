@@ -1,17 +1,14 @@
 /**
- * The run folder contract shared by training (writer) and the dashboard, eval and record
- * (readers). A run folder `runs/<name>/` holds:
+ * The records of a run folder, shared by training (writer) and the dashboard, eval and record
+ * (readers), and the append-only JSONL logs they live in. File names and how each file is
+ * read and written belong to `run_folder.ts`; this module says what a record holds.
  *
- * - `config.json`: {@link RunConfig}, every hyperparameter actually used;
- * - `metrics.jsonl`: one {@link MetricRecord} per line, appended and flushed as written;
- * - `status.json`: {@link RunStatus}, rewritten atomically as training goes;
- * - checkpoints: `qtable.json` (tabular) or `best.safetensors` / `latest.safetensors` (networks);
- * - `eval.json`: {@link EvalReport} of the latest `deno task eval`.
+ * The logs are written one flushed line per record, so a run killed at any moment leaves at
+ * most one partial last line, which readers skip and a resumed run drops.
  * @module
  */
-import { writeJsonAtomic } from "./atomic_write.ts";
 
-/** Every hyperparameter of a run. */
+/** Every setting of a run, as written to `config.json`. */
 export interface RunConfig {
   /** Algorithm id: `qlearning`, `dqn`, `ppo`, `a2c`. */
   algo: string;
@@ -19,12 +16,16 @@ export interface RunConfig {
   env: string;
   /** Master seed. */
   seed: number;
-  /** Total env steps to train for. */
+  /** Total env steps to train for (after the algorithm's rounding, see `stepPlan`). */
   totalSteps: number;
-  /** Algorithm hyperparameters (flat; values are JSON). */
+  /** Algorithm hyperparameters, every key of the algorithm's schema. */
   hyperparameters: Record<string, unknown>;
   /** Env constructor options. */
   envOptions: Record<string, unknown>;
+  /** Where networks learn: `auto`, `cpu` or `webgpu`. */
+  device?: string;
+  /** Stop when the 100-episode training mean return reaches this (null: train to the end). */
+  stopAt?: number | null;
   /** Eagle version that wrote the run. */
   eagleVersion: string;
   /** ISO time the run started. */
@@ -32,24 +33,77 @@ export interface RunConfig {
 }
 
 /**
- * One line of `metrics.jsonl`: `global_step`, `wall_time` (seconds since the run started) and
- * namespaced scalars such as `charts/episodic_return`, `charts/episodic_length`, `charts/sps`,
- * `charts/epsilon`, `losses/td_loss`, `losses/entropy`, `eval/mean_return`.
+ * One scalar line of `metrics.jsonl`: `global_step`, `wall_time` (seconds since the run
+ * started) and namespaced scalars such as `charts/episodic_return`, `charts/sps`,
+ * `losses/td_loss`, `eval/mean_return`. Each `global_step` appears on one line.
  */
 export interface MetricRecord {
   /** Env steps taken so far. */
   global_step: number;
   /** Seconds since the run started. */
   wall_time: number;
-  /** Namespaced scalar values. */
+  /** Namespaced scalar values (finite). */
   [key: string]: number;
 }
 
-/** Lifecycle of a run, kept in `status.json`. */
-export interface RunStatus {
-  /** `running`, `finished`, `stopped` (Ctrl-C, resumable) or `failed`. */
-  state: "running" | "finished" | "stopped" | "failed";
+/**
+ * An event line of `metrics.jsonl` (it has an `event` field, scalar lines do not): e.g. a
+ * divergence, with the metric and value that were not finite.
+ */
+export interface MetricEvent {
+  /** Env steps taken when it happened. */
+  global_step: number;
+  /** Seconds since the run started. */
+  wall_time: number;
+  /** What happened, e.g. `diverged`. */
+  event: string;
+  /** One sentence for people. */
+  message: string;
+  /** The metric concerned, if any. */
+  metric?: string;
+  /** Its value as text (`NaN`, `Infinity`, `-Infinity`: JSON has no such numbers). */
+  value?: string;
+}
+
+/** One line of `episodes.jsonl`: a finished training episode. */
+export interface EpisodeRecord {
+  /** Env steps taken (all envs) when the episode ended. */
+  global_step: number;
+  /** 1-based count of finished training episodes. */
+  episode: number;
+  /** Undiscounted return. */
+  return: number;
+  /** Steps in the episode. */
+  length: number;
+  /** Whether the return counts as a success by the env's rule. */
+  success: boolean;
+  /** Which of the vector env's copies played it. */
+  env_index: number;
+  /** Seconds since the run started. */
+  wall_time: number;
+}
+
+/** When a run reached its `stopAt` mean return. */
+export interface SolvedInfo {
+  /** Training episodes finished. */
+  episode: number;
   /** Env steps taken. */
+  step: number;
+  /** Mean return of the last 100 training episodes. */
+  mean: number;
+}
+
+/** Lifecycle states of a run. */
+export type RunState = "running" | "finished" | "stopped" | "failed" | "diverged";
+
+/** The lifecycle of a run, kept in `status.json`. */
+export interface RunStatus {
+  /**
+   * `running`; `finished`; `stopped` (Ctrl-C, SIGTERM, SIGHUP: resumable); `failed` (an error;
+   * the message is in `error`); `diverged` (a non-finite loss or parameter; see `error`).
+   */
+  state: RunState;
+  /** Env steps of the last saved state (what a resume continues from). */
   globalStep: number;
   /** Total env steps planned. */
   totalSteps: number;
@@ -57,8 +111,10 @@ export interface RunStatus {
   bestEvalReturn: number | null;
   /** ISO time of the last update. */
   updatedAt: string;
-  /** Error message when `state` is `failed`. */
+  /** What went wrong, when `state` is `failed` or `diverged`. */
   error?: string;
+  /** Set when the run stopped because it reached its `stopAt` mean return. */
+  solved?: SolvedInfo;
 }
 
 /** One evaluated episode. */
@@ -109,21 +165,72 @@ export interface EvalReport {
   evaluated_at: string;
 }
 
-/** Appends metric records to `metrics.jsonl`, one flushed line each. */
-export class MetricsWriter {
-  #file: Deno.FsFile;
-  #start: number;
-  #enc = new TextEncoder();
+const enc = new TextEncoder();
 
-  private constructor(file: Deno.FsFile, start: number) {
-    this.#file = file;
-    this.#start = start;
+/**
+ * Appends JSON records to a file, one line each, written with one `write` call. The file is
+ * opened on the first write, so a resumed run can first drop the lines after its saved step.
+ */
+export class JsonlWriter<T> {
+  /** The file written. */
+  readonly path: string;
+  #file: Deno.FsFile | null = null;
+  #closed = false;
+
+  /** A writer appending to `path` (created if missing). */
+  constructor(path: string) {
+    this.path = path;
   }
 
-  /** Opens `path` for appending; `wallTimeOffset` continues the clock of a resumed run. */
-  static async open(path: string, wallTimeOffset = 0): Promise<MetricsWriter> {
-    const file = await Deno.open(path, { append: true, create: true });
-    return new MetricsWriter(file, performance.now() / 1000 - wallTimeOffset);
+  /** Appends one record. */
+  write(record: T): void {
+    if (this.#closed) throw new Error(`${this.path} is closed`);
+    this.#file ??= Deno.openSync(this.path, { append: true, create: true });
+    const bytes = enc.encode(JSON.stringify(record) + "\n");
+    let done = 0;
+    while (done < bytes.length) done += this.#file.writeSync(bytes.subarray(done));
+  }
+
+  /** Closes the file. */
+  close(): void {
+    this.#closed = true;
+    this.#file?.close();
+    this.#file = null;
+  }
+}
+
+/** Another destination of the scalars written to `metrics.jsonl` (e.g. TensorBoard). */
+export interface ScalarSink {
+  /** Receives one step's finite scalars; `wallTime` in Unix seconds. */
+  addScalars(step: number, wallTime: number, scalars: Record<string, number>): void;
+  /** Closes the sink. */
+  close(): void;
+}
+
+/**
+ * Writes `metrics.jsonl`. Non-finite values are never dropped silently: the line keeps the
+ * finite ones and an `event` line names each value that was not finite. Sinks receive the
+ * same scalars.
+ */
+export class MetricsWriter {
+  #out: JsonlWriter<MetricRecord | MetricEvent>;
+  #start: number;
+  #sinks: ScalarSink[] = [];
+
+  /** A writer appending to `path`; `wallTimeOffset` continues the clock of a resumed run. */
+  constructor(path: string, wallTimeOffset = 0) {
+    this.#out = new JsonlWriter(path);
+    this.#start = performance.now() / 1000 - wallTimeOffset;
+  }
+
+  /** Sends every later line's scalars to `sink` too (closed with this writer). */
+  addSink(sink: ScalarSink): void {
+    this.#sinks.push(sink);
+  }
+
+  /** Continues the clock from `seconds` (the wall time of the last line kept by a resume). */
+  continueClock(seconds: number): void {
+    this.#start = performance.now() / 1000 - seconds;
   }
 
   /** Seconds since the run started. */
@@ -131,39 +238,78 @@ export class MetricsWriter {
     return performance.now() / 1000 - this.#start;
   }
 
-  /** Writes one record; non-finite values are dropped rather than written as invalid JSON. */
+  /** Writes the scalars of one step (one line per step: callers merge what a step logs). */
   write(globalStep: number, scalars: Record<string, number>): void {
     const rec: MetricRecord = { global_step: globalStep, wall_time: round(this.wallTime) };
-    for (const [k, v] of Object.entries(scalars)) if (Number.isFinite(v)) rec[k] = v;
-    this.#file.writeSync(this.#enc.encode(JSON.stringify(rec) + "\n"));
+    const finite: Record<string, number> = {};
+    const bad: [string, number][] = [];
+    for (const [k, v] of Object.entries(scalars)) {
+      if (Number.isFinite(v)) rec[k] = finite[k] = v;
+      else bad.push([k, v]);
+    }
+    this.#out.write(rec);
+    for (const sink of this.#sinks) sink.addScalars(globalStep, Date.now() / 1000, finite);
+    for (const [metric, v] of bad) {
+      this.event(globalStep, "nonfinite", `${metric} was ${v}`, metric, v);
+    }
   }
 
-  /** Closes the file. */
+  /** Writes an event line (e.g. `diverged`). */
+  event(
+    globalStep: number,
+    event: string,
+    message: string,
+    metric?: string,
+    value?: number,
+  ): void {
+    const rec: MetricEvent = {
+      global_step: globalStep,
+      wall_time: round(this.wallTime),
+      event,
+      message,
+    };
+    if (metric !== undefined) rec.metric = metric;
+    if (value !== undefined) rec.value = String(value);
+    this.#out.write(rec);
+  }
+
+  /** Closes the file and the sinks. */
   close(): void {
-    this.#file.close();
+    this.#out.close();
+    for (const sink of this.#sinks) sink.close();
   }
-}
-
-/** Writes `status.json` atomically. */
-export function writeStatus(runDir: string, status: RunStatus): Promise<void> {
-  return writeJsonAtomic(`${runDir}/status.json`, status);
 }
 
 /**
- * Reads `metrics.jsonl`, skipping blank, corrupt or half-written lines (a run may be writing
- * its last line while we read).
+ * Parses JSONL text, skipping blank, corrupt or half-written lines (a run may be writing its
+ * last line while we read); `keep` selects and types the records.
  */
-export async function readMetrics(path: string): Promise<MetricRecord[]> {
-  const text = await Deno.readTextFile(path);
-  const out: MetricRecord[] = [];
+export function parseJsonl<T>(text: string, keep: (v: Record<string, unknown>) => boolean): T[] {
+  const out: T[] = [];
   for (const line of text.split("\n")) {
     if (!line.trim()) continue;
     try {
       const v = JSON.parse(line);
-      if (v && typeof v === "object" && typeof v.global_step === "number") out.push(v);
+      if (v && typeof v === "object" && !Array.isArray(v) && keep(v)) out.push(v as T);
     } catch { /* skip a corrupt or partial line */ }
   }
   return out;
+}
+
+/** Whether a parsed `metrics.jsonl` line is a scalar line. */
+export function isMetricRecord(v: Record<string, unknown>): boolean {
+  return typeof v.global_step === "number" && !("event" in v);
+}
+
+/** Whether a parsed `metrics.jsonl` line is an event line. */
+export function isMetricEvent(v: Record<string, unknown>): boolean {
+  return typeof v.global_step === "number" && typeof v.event === "string";
+}
+
+/** Whether a parsed line is an `episodes.jsonl` record. */
+export function isEpisodeRecord(v: Record<string, unknown>): boolean {
+  return typeof v.global_step === "number" && typeof v.return === "number" &&
+    typeof v.length === "number";
 }
 
 function round(x: number): number {

@@ -4,6 +4,7 @@
  * metrics update live, and policies reload when their checkpoint changes.
  */
 import assert from "node:assert/strict";
+import { RunFolder } from "../core/run_folder.ts";
 import { join } from "node:path";
 import type { EvalReport, MetricRecord, RunConfig } from "../core/run_log.ts";
 import { getAlgorithm } from "../agents/algorithms.ts";
@@ -76,7 +77,7 @@ Deno.test("dashboard API serves a real run", async (t) => {
       assert.deepEqual(none.body.records, []);
     });
 
-    const policy = await getAlgorithm("qlearning").loadPolicy(dir, config);
+    const policy = await getAlgorithm("qlearning").loadPolicy(new RunFolder(dir), config);
     await t.step("predict agrees with the library's policy in every state", async () => {
       for (let s = 0; s < 16; s++) {
         const { status, body } = await post("/api/predict", { state: [s] });

@@ -4,6 +4,7 @@
  * and evaluate agree with the library. Ignored when PPO is not registered.
  */
 import assert from "node:assert/strict";
+import { RunFolder } from "../core/run_folder.ts";
 import { join } from "node:path";
 import type { RunConfig } from "../core/run_log.ts";
 import { algorithmIds, getAlgorithm } from "../agents/algorithms.ts";
@@ -24,7 +25,7 @@ Deno.test({
       extra: ["--device", "cpu"],
     });
     const config: RunConfig = JSON.parse(await Deno.readTextFile(join(dir, "config.json")));
-    const policy = await getAlgorithm("ppo").loadPolicy(dir, config);
+    const policy = await getAlgorithm("ppo").loadPolicy(new RunFolder(dir), config);
     const server = serveDashboard({ runsDir, port: 0 });
     const post = async (path: string, body: unknown) => {
       const res = await fetch(server.url + path, { method: "POST", body: JSON.stringify(body) });

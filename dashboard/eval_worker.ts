@@ -4,6 +4,7 @@
  * checkpoint signature the server sends along.
  * @module
  */
+import { RunFolder } from "../core/run_folder.ts";
 import { getAlgorithm } from "../agents/algorithms.ts";
 import { evaluatePolicy } from "../agents/evaluate.ts";
 import type { Policy } from "../agents/algorithm.ts";
@@ -22,7 +23,8 @@ scope.onmessage = async (e: MessageEvent<EvalJob>) => {
   try {
     let hit = policies.get(job.runDir);
     if (!hit || hit.signature !== job.signature) {
-      const policy = await getAlgorithm(job.config.algo).loadPolicy(job.runDir, job.config);
+      const run = new RunFolder(job.runDir);
+      const policy = await getAlgorithm(job.config.algo).loadPolicy(run, job.config);
       hit = { signature: job.signature, policy };
       policies.set(job.runDir, hit);
     }

@@ -4,9 +4,10 @@
  * its best checkpoint as it improves).
  * @module
  */
+import { RunFolder } from "../core/run_folder.ts";
 import type { RunConfig } from "../core/run_log.ts";
 import { getAlgorithm } from "../agents/algorithms.ts";
-import { isSuccess } from "../agents/evaluate.ts";
+import { isSuccess } from "../envs/registry.ts";
 import type { Policy } from "../agents/algorithm.ts";
 import { Box, Discrete } from "../envs/spaces.ts";
 import { envSpec, make } from "../envs/registry.ts";
@@ -134,7 +135,7 @@ export class PolicyStore {
     }
     let policy: Policy;
     try {
-      policy = await getAlgorithm(config.algo).loadPolicy(dir, config);
+      policy = await getAlgorithm(config.algo).loadPolicy(new RunFolder(dir), config);
     } catch (err) {
       throw new HttpError(
         409,

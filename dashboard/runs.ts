@@ -6,6 +6,7 @@
  * @module
  */
 import { join, resolve, sep } from "node:path";
+import { CHECKPOINT_FILES, RUN_FILES } from "../core/run_folder.ts";
 import type { EvalReport, MetricRecord, RunConfig, RunStatus } from "../core/run_log.ts";
 import { HttpError } from "./validate.ts";
 
@@ -43,8 +44,6 @@ export interface RunSummary {
   error?: string;
 }
 
-/** Names of checkpoint files written by the algorithms (tabular JSON or safetensors). */
-const CHECKPOINT = /^(qtable.*\.json|.*\.safetensors)$/;
 /** File names served from a run folder. */
 const SERVABLE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.gif$/;
 const MAX_ID = 255;
@@ -111,7 +110,7 @@ export class RunStore {
       for await (const e of Deno.readDir(this.root)) {
         // Symlinked folders are skipped: they could point outside the runs folder.
         if (!e.isDirectory || e.isSymlink || runIdProblem(e.name)) continue;
-        if (await exists(join(this.root, e.name, "config.json"))) out.push(e.name);
+        if (await exists(join(this.root, e.name, RUN_FILES.config))) out.push(e.name);
       }
     } catch (err) {
       if (err instanceof Deno.errors.NotFound) return [];
@@ -134,7 +133,7 @@ export class RunStore {
     } catch {
       throw this.#unknown(id, field);
     }
-    if (!info.isDirectory || !(await exists(join(dir, "config.json")))) {
+    if (!info.isDirectory || !(await exists(join(dir, RUN_FILES.config)))) {
       throw this.#unknown(id, field);
     }
     return dir;
@@ -184,7 +183,7 @@ export class RunStore {
   /** The parsed `config.json` of a run. */
   async config(id: string, field = "id"): Promise<RunConfig> {
     const dir = await this.runDir(id, field);
-    const config = await this.#readJson<RunConfig>(join(dir, "config.json"));
+    const config = await this.#readJson<RunConfig>(join(dir, RUN_FILES.config));
     if (!config || typeof config.algo !== "string" || typeof config.env !== "string") {
       throw new HttpError(409, field, `Run ${JSON.stringify(id)} has an invalid config.json`);
     }
@@ -193,12 +192,12 @@ export class RunStore {
 
   /** The parsed `status.json` of a run, or null. */
   async status(id: string): Promise<RunStatus | null> {
-    return await this.#readJson<RunStatus>(join(await this.runDir(id), "status.json"));
+    return await this.#readJson<RunStatus>(join(await this.runDir(id), RUN_FILES.status));
   }
 
   /** The parsed `eval.json` of a run, or null. */
   async evalReport(id: string): Promise<EvalReport | null> {
-    const report = await this.#readJson<EvalReport>(join(await this.runDir(id), "eval.json"));
+    const report = await this.#readJson<EvalReport>(join(await this.runDir(id), RUN_FILES.eval));
     return report && Array.isArray(report.per_episode) ? report : null;
   }
 
@@ -218,10 +217,10 @@ export class RunStore {
     const { dir, files } = await this.#list(id);
     const config = await this.config(id);
     const status = await this.#readJson<RunStatus>(
-      join(dir, "status.json"),
-      files.get("status.json"),
+      join(dir, RUN_FILES.status),
+      files.get(RUN_FILES.status),
     );
-    const report = files.has("eval.json") ? await this.evalReport(id) : null;
+    const report = files.has(RUN_FILES.eval) ? await this.evalReport(id) : null;
     let newest = 0;
     for (const st of files.values()) newest = Math.max(newest, st.mtime?.getTime() ?? 0);
     let globalStep = num(status?.globalStep);
@@ -241,7 +240,7 @@ export class RunStore {
       evalMeanReward: num(report?.mean_reward),
       evalSuccessRate: num(report?.success_rate),
       updatedAt: new Date(newest).toISOString(),
-      hasCheckpoint: [...files.keys()].some((n) => CHECKPOINT.test(n)),
+      hasCheckpoint: [...files.keys()].some((n) => CHECKPOINT_FILES.includes(n)),
       gifs: [...files.keys()].filter((n) => SERVABLE.test(n)).sort(),
       createdAt: typeof config.createdAt === "string" ? config.createdAt : "",
     };
@@ -257,7 +256,7 @@ export class RunStore {
   async checkpointSignature(id: string, field = "id"): Promise<string> {
     const { files } = await this.#list(id, field);
     return [...files.entries()]
-      .filter(([n]) => CHECKPOINT.test(n))
+      .filter(([n]) => CHECKPOINT_FILES.includes(n))
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([n, st]) => `${n}@${st.mtime?.getTime() ?? 0}:${st.size}`)
       .join("|");
@@ -269,7 +268,7 @@ export class RunStore {
    * final line without its newline is included once it parses, and re-read until complete.
    */
   async metrics(id: string): Promise<{ records: MetricRecord[]; keys: string[] }> {
-    const path = join(await this.runDir(id), "metrics.jsonl");
+    const path = join(await this.runDir(id), RUN_FILES.metrics);
     let st: Deno.FileInfo;
     try {
       st = await Deno.stat(path);
@@ -348,7 +347,8 @@ function parseRecord(line: string): MetricRecord | null {
     const v: unknown = JSON.parse(line);
     if (!v || typeof v !== "object" || Array.isArray(v)) return null;
     const rec = v as Record<string, unknown>;
-    if (typeof rec.global_step !== "number") return null;
+    // Event lines (a divergence, a non-finite value) are not scalar records.
+    if (typeof rec.global_step !== "number" || "event" in rec) return null;
     // Keep only finite numbers: the charts and the API promise numeric series.
     const out: MetricRecord = { global_step: rec.global_step, wall_time: 0 };
     for (const [k, x] of Object.entries(rec)) if (typeof x === "number" && isFinite(x)) out[k] = x;
@@ -363,7 +363,8 @@ function num(x: unknown): number | null {
 }
 
 function isState(x: unknown): x is RunStatus["state"] {
-  return x === "running" || x === "finished" || x === "stopped" || x === "failed";
+  return x === "running" || x === "finished" || x === "stopped" || x === "failed" ||
+    x === "diverged";
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -35,6 +35,7 @@ export {
   type BuiltinEnvs,
   type EnvRegistration,
   envSpec,
+  isSuccess,
   listEnvs,
   make,
   type MakeOptions,
@@ -54,6 +55,39 @@ export {
   type FrozenLakeInfo,
   type FrozenLakeOptions,
 } from "./frozen_lake.ts";
+export { CARTPOLE_COLORS, type CartPoleRenderOptions, renderCartPole } from "./cartpole_render.ts";
+export {
+  FROZEN_LAKE_COLORS,
+  type FrozenLakeRenderOptions,
+  type FrozenLakeView,
+  renderFrozenLake,
+} from "./frozen_lake_render.ts";
+export {
+  DISCRETIZE_DEFAULT_BOUNDS,
+  type DiscretizeBounds,
+  DiscretizeObservation,
+  type DiscretizeObservationOptions,
+} from "./wrappers/discretize_observation.ts";
+export { RenderObservation, rgbaToRgb, Uint8Box } from "./wrappers/render_observation.ts";
+export {
+  GrayscaleObservation,
+  type GrayscaleObservationOptions,
+  grayscalePixel,
+  rgbToGrayscale,
+} from "./wrappers/grayscale_observation.ts";
+export {
+  type ImageSize,
+  resizeArea,
+  ResizeObservation,
+  type ResizeObservationOptions,
+} from "./wrappers/resize_observation.ts";
+export {
+  type FramePadding,
+  FrameStackObservation,
+  type FrameStackObservationOptions,
+  type StackableObservation,
+} from "./wrappers/frame_stack_observation.ts";
+export * from "./multi_agent/mod.ts";
 export { checkEnv, type CheckEnvOptions } from "./check_env.ts";
 export {
   type AutoresetMode,

@@ -24,6 +24,8 @@ export interface EnvRegistration extends EnvSpec {
   description: string;
   /** Names of the discrete actions, indexed by action (absent for continuous actions). */
   actionNames?: readonly string[];
+  /** Whether an episode return counts as a success (default: at or above the threshold). */
+  success?: (episodeReturn: number) => boolean;
 }
 
 /** Options `make` understands besides the env's own. */
@@ -72,6 +74,16 @@ export function envSpec(id: string): EnvRegistration {
     );
   }
   return entry;
+}
+
+/**
+ * Whether an episode return counts as a success by the env's rule: its own `success`, else a
+ * return at or above its reward threshold (never, when it has none).
+ */
+export function isSuccess(envId: string, episodeReturn: number): boolean {
+  const entry = envSpec(envId);
+  if (entry.success) return entry.success(episodeReturn);
+  return entry.rewardThreshold !== undefined && episodeReturn >= entry.rewardThreshold;
 }
 
 /**
@@ -131,6 +143,8 @@ register({
   optionNames: ["mapName", "desc", "isSlippery"],
   description: "Cross a slippery frozen lake (tabular, 16 states)",
   actionNames: FROZEN_LAKE_ACTIONS,
+  // The only reward is 1 for reaching the goal.
+  success: (ret) => ret > 0,
   create: (o) => new FrozenLake(o as FrozenLakeOptions),
 });
 

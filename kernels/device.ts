@@ -31,6 +31,21 @@ let adapterPromise: Promise<GPUAdapter | null> | null = null;
 let contextPromise: Promise<GpuContext> | null = null;
 let shared: GPUDevice | null = null;
 
+/**
+ * Gives the Vulkan/EGL loaders a private `XDG_RUNTIME_DIR` when none is set (a headless
+ * machine, CI): without one Mesa prints "error: XDG_RUNTIME_DIR is invalid or not set" on
+ * every adapter request, which reads as a failure though nothing failed.
+ */
+function ensureRuntimeDir(): void {
+  try {
+    if (Deno.env.get("XDG_RUNTIME_DIR")) return;
+    // One folder per user, reused by every process (the loaders want it private: 0700).
+    const dir = `${Deno.env.get("TMPDIR") ?? "/tmp"}/eagle-xdg-${Deno.uid() ?? "user"}`;
+    Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    Deno.env.set("XDG_RUNTIME_DIR", dir);
+  } catch { /* without env or write permission the loader just prints its line */ }
+}
+
 /** The default adapter, requested once; `null` when WebGPU or an adapter is unavailable. */
 export function requestAdapterOnce(): Promise<GPUAdapter | null> {
   if (!adapterPromise) {
@@ -38,6 +53,7 @@ export function requestAdapterOnce(): Promise<GPUAdapter | null> {
       if (typeof navigator === "undefined" || !("gpu" in navigator) || !navigator.gpu) {
         return null;
       }
+      ensureRuntimeDir();
       try {
         return await navigator.gpu.requestAdapter({ powerPreference: "high-performance" });
       } catch {

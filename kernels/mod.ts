@@ -22,3 +22,5 @@ export {
 export { initActorCriticParams, initMlpParams, type InitScheme } from "./init.ts";
 export { type Floats, MlpCpu, mlpForward } from "./cpu/mlp.ts";
 export { CpuBackend } from "./cpu/backend.ts";
+export { type WasmMlpOptions, WasmMlpTrainer } from "./wasm/mlp.ts";
+export { hasRelaxedSimd } from "./wasm/module.ts";

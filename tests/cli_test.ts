@@ -164,3 +164,79 @@ Deno.test("Ctrl-C stops cleanly with a resumable state; --resume continues", asy
   assert.ok(steps.every((s, i) => i === 0 || s >= steps[i - 1]), "global_step never goes back");
   await Deno.remove(out, { recursive: true });
 });
+
+Deno.test("--help --algo dqn lists every hyperparameter with its default and range", async () => {
+  const r = await run(["train.ts", "--help", "--algo", "dqn", "--env", "CartPole-v1"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /Hyperparameters of dqn on CartPole-v1/);
+  assert.match(r.stdout, /learningRate +Adam step size \[default: 0\.0023; a number in \(0, ∞\)/);
+  assert.match(r.stdout, /loss +TD loss.*\[default: "huber"; huber \| mse\]/);
+  assert.match(r.stdout, /gradientSteps .*or -1 \(one per transition/);
+  assert.match(
+    r.stdout,
+    /Env options of CartPole-v1 \(--env-option key=value\): suttonBartoReward/,
+  );
+});
+
+Deno.test("rounded --steps are announced, and env options reach config.json", async () => {
+  const out = await Deno.makeTempDir();
+  const a = await run([
+    "train.ts",
+    "--env",
+    "CartPole-v1",
+    "--steps",
+    "10",
+    "--envs",
+    "64",
+    "--set",
+    "numSteps=64",
+    "--set",
+    "evalEvery=0",
+    "--out",
+    out,
+    "--name",
+    "r",
+    "--quiet",
+  ]);
+  assert.equal(a.code, 0, a.stderr);
+  // --quiet hides the progress, not a change to what was asked for.
+  assert.match(
+    a.stderr,
+    /^Training 4,096 steps: 1 rollout of 64 envs × 64 steps; --steps 10 rounded/,
+  );
+  const b = await run([
+    "train.ts",
+    "--env",
+    "LunarLander-v3",
+    "--steps",
+    "10",
+    "--envs",
+    "8",
+    "--set",
+    "numSteps=16",
+    "--set",
+    "numMinibatches=2",
+    "--set",
+    "evalEvery=0",
+    "--env-option",
+    "enableWind=true",
+    "--env-option",
+    "windPower=15",
+    "--device",
+    "cpu",
+    "--out",
+    out,
+    "--name",
+    "w",
+  ]);
+  assert.equal(b.code, 0, b.stderr);
+  assert.match(
+    b.stderr,
+    /Training ppo on LunarLander-v3 \(seed 1, 128 steps: 1 rollout of 8 envs × 16 steps; --steps 10 rounded\)/,
+  );
+  const config = JSON.parse(await Deno.readTextFile(`${out}/w/config.json`));
+  assert.equal(config.totalSteps, 128);
+  assert.deepEqual(config.envOptions, { enableWind: true, windPower: 15 });
+  assert.equal(config.hyperparameters.numEnvs, 8);
+  await Deno.remove(out, { recursive: true });
+});

@@ -4,13 +4,17 @@
  * stays far below the bars here. Each test takes well under a minute on a 2-core machine.
  */
 import assert from "node:assert/strict";
-import { readMetrics, type RunConfig } from "../core/run_log.ts";
+import { RunFolder } from "../core/run_folder.ts";
+import type { RunConfig } from "../core/run_log.ts";
 import type { Hyperparameters, TrainResult } from "../agents/algorithm.ts";
 import { getAlgorithm } from "../agents/algorithms.ts";
 import { evaluatePolicy } from "../agents/evaluate.ts";
 import { loadNetworkCheckpoint, loadTrainingState } from "../agents/checkpoint.ts";
-import { EVAL_SEED } from "../agents/network_policy.ts";
+import { presetFor, resolveHyperparameters } from "../agents/hyperparameters.ts";
+import { EVAL_SEED } from "../agents/run_monitor.ts";
 import { createRunFolder, runTraining } from "../agents/training_run.ts";
+
+const readMetrics = (dir: string) => new RunFolder(dir).readMetrics();
 
 const ENV = "CartPole-v1";
 
@@ -35,7 +39,10 @@ async function train(
     env: ENV,
     seed,
     totalSteps: steps,
-    hyperparameters: { ...a.defaults(ENV), ...overrides, device: "cpu" },
+    hyperparameters: resolveHyperparameters(a.schema, { envId: ENV, totalSteps: steps }, [
+      { source: "test", values: overrides },
+    ]),
+    device: "cpu",
   });
   const controller = new AbortController();
   let statuses = 0;
@@ -60,7 +67,11 @@ async function train(
 
 /** Greedy 20-episode mean return of the run's best checkpoint. */
 async function greedyMean(run: Run): Promise<number> {
-  const policy = await getAlgorithm(run.config.algo).loadPolicy(run.dir, run.config, "best");
+  const policy = await getAlgorithm(run.config.algo).loadPolicy(
+    new RunFolder(run.dir),
+    run.config,
+    "best",
+  );
   return evaluatePolicy(policy, ENV, { episodes: 20, seed: 0 }).mean_reward;
 }
 
@@ -69,12 +80,16 @@ async function greedyMean(run: Run): Promise<number> {
  * exactly (same seeds, same episodes): the saved policy acts as the trained one did.
  */
 async function assertCheckpointActsAsTrained(run: Run): Promise<void> {
-  const records = await readMetrics(`${run.dir}/metrics.jsonl`);
+  const records = await readMetrics(run.dir);
   const evals = records.map((r) => r["eval/mean_return"]).filter((v) => v !== undefined);
   assert.ok(evals.length > 0, "periodic evaluations were logged");
   const best = Math.max(...evals);
   assert.equal(run.result.bestEvalReturn, best);
-  const policy = await getAlgorithm(run.config.algo).loadPolicy(run.dir, run.config, "best");
+  const policy = await getAlgorithm(run.config.algo).loadPolicy(
+    new RunFolder(run.dir),
+    run.config,
+    "best",
+  );
   const episodes = run.config.hyperparameters.evalEpisodes as number;
   const again = evaluatePolicy(policy, ENV, { episodes, seed: EVAL_SEED }).mean_reward;
   assert.equal(again, best);
@@ -86,7 +101,7 @@ Deno.test("PPO solves CartPole-v1 (greedy 20-episode mean ≥ 475) from seed 1",
     const mean = await greedyMean(run);
     assert.ok(mean >= 475, `greedy mean ${mean} < 475`);
     await assertCheckpointActsAsTrained(run);
-    const keys = new Set((await readMetrics(`${run.dir}/metrics.jsonl`)).flatMap(Object.keys));
+    const keys = new Set((await readMetrics(run.dir)).flatMap(Object.keys));
     for (
       const k of [
         "charts/episodic_return",
@@ -113,7 +128,7 @@ Deno.test("DQN learns CartPole-v1 (greedy 20-episode mean ≥ 400) from seed 1",
     const mean = await greedyMean(run);
     assert.ok(mean >= 400, `greedy mean ${mean} < 400`);
     await assertCheckpointActsAsTrained(run);
-    const keys = new Set((await readMetrics(`${run.dir}/metrics.jsonl`)).flatMap(Object.keys));
+    const keys = new Set((await readMetrics(run.dir)).flatMap(Object.keys));
     for (const k of ["charts/epsilon", "losses/td_loss", "losses/q_values", "eval/mean_return"]) {
       assert.ok(keys.has(k), `metrics.jsonl has ${k}`);
     }
@@ -148,13 +163,13 @@ Deno.test("PPO stopped by the signal keeps its state and resumes to the planned 
       (await loadNetworkCheckpoint(`${stopped.dir}/latest.safetensors`)).params.length,
     );
     assert.equal(state.counters.update, 8);
-    const h = getAlgorithm("ppo").defaults(ENV);
+    const h = presetFor(getAlgorithm("ppo").schema, ENV);
     const perUpdate = (h.updateEpochs as number) * (h.numMinibatches as number);
     assert.equal(state.learner.adamStep, 8 * perUpdate);
     const resumed = await train("ppo", 2048 * 4, 3, hyper, { dir: stopped.dir, resume: true });
     assert.equal(resumed.result.stopped, false);
     assert.equal(resumed.result.globalStep, 2048 * 4);
-    const records = await readMetrics(`${stopped.dir}/metrics.jsonl`);
+    const records = await readMetrics(stopped.dir);
     const updates = records.filter((r) => r["losses/policy_loss"] !== undefined);
     // 32 updates of 256 steps, none repeated or skipped across the stop.
     assert.deepEqual(
@@ -192,7 +207,7 @@ Deno.test("DQN stopped by the signal resumes with its replay memory and counters
     assert.equal(state.extra!.get("replay.obs")!.data.length, 1500 * 4);
     const resumed = await train("dqn", 4000, 2, hyper, { dir: stopped.dir, resume: true });
     assert.equal(resumed.result.globalStep, 4000);
-    const records = await readMetrics(`${stopped.dir}/metrics.jsonl`);
+    const records = await readMetrics(stopped.dir);
     // Epsilon went on along its schedule (1 → 0.05 over 2000 steps) instead of restarting.
     const expected = (step: number) => 1 + Math.min(1, step / 2000) * (0.05 - 1);
     const eps = records.filter((r) => r["charts/epsilon"] !== undefined);

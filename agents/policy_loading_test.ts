@@ -6,7 +6,9 @@ import { initActorCriticParams, initMlpParams } from "../kernels/init.ts";
 import { actorCriticLayout, type ActorCriticShape, mlpLayers } from "../kernels/layout.ts";
 import type { MlpSpec } from "../kernels/types.ts";
 import { saveNetworkCheckpoint } from "./checkpoint.ts";
-import { argmax, loadNetworkPolicy, networkPolicy, softmax } from "./network_policy.ts";
+import { RunFolder } from "../core/run_folder.ts";
+import { argmax, softmax } from "./action_distributions.ts";
+import { loadNetworkPolicy, networkPolicy } from "./policy_loading.ts";
 
 const config = (algo: string, env: string): RunConfig => ({
   algo,
@@ -37,7 +39,11 @@ Deno.test("a Q policy loaded from a checkpoint decides as the network it was sav
       globalStep: 10,
     });
     // No best.safetensors yet: "best" falls back to the latest checkpoint.
-    const loaded = await loadNetworkPolicy(dir, config("dqn", "CartPole-v1"), "best");
+    const loaded = await loadNetworkPolicy(
+      new RunFolder(dir),
+      config("dqn", "CartPole-v1"),
+      "best",
+    );
     const rng = new Rng(4);
     const q = new Float32Array(2);
     for (let k = 0; k < 50; k++) {
@@ -48,12 +54,12 @@ Deno.test("a Q policy loaded from a checkpoint decides as the network it was sav
       assert.equal(d.action, argmax(q));
     }
     await assert.rejects(
-      () => loadNetworkPolicy(dir, config("ppo", "CartPole-v1")),
+      () => loadNetworkPolicy(new RunFolder(dir), config("ppo", "CartPole-v1")),
       /was trained with algo dqn, expected ppo/,
     );
     await Deno.remove(`${dir}/latest.safetensors`);
     await assert.rejects(
-      () => loadNetworkPolicy(dir, config("dqn", "CartPole-v1")),
+      () => loadNetworkPolicy(new RunFolder(dir), config("dqn", "CartPole-v1")),
       /No checkpoint in .*: neither best.safetensors nor latest.safetensors exists/,
     );
   } finally {

@@ -1,0 +1,214 @@
+/**
+ * The bookkeeping every training algorithm shares, tabular or network: finished episodes
+ * (`episodes.jsonl`, `charts/` metrics, the progress bar's recent return, the "solved" stop),
+ * periodic greedy evaluation on fixed seeds saving the best checkpoint, the latest
+ * checkpoint, and letting the event loop see Ctrl-C.
+ * @module
+ */
+import type { CheckpointWhich } from "../core/run_folder.ts";
+import { isSuccess } from "../envs/registry.ts";
+import type { Hyperparameters, Policy, TrainContext } from "./algorithm.ts";
+import { type Architecture, saveNetworkCheckpoint } from "./checkpoint.ts";
+import { evaluatePolicy } from "./evaluate.ts";
+import { actionBounds, networkPolicy } from "./policy_loading.ts";
+
+/** Counters of a {@link RunMonitor} that a resumed run restores. */
+export interface MonitorCounters {
+  /** Episodes finished. */
+  episodes: number;
+  /** Best periodic evaluation mean return so far. */
+  bestEval: number | null;
+  /** Env step at which the next periodic evaluation is due. */
+  nextEval: number;
+}
+
+/** Seed of the first periodic-evaluation episode (kept apart from the training seeds). */
+export const EVAL_SEED = 10_000;
+
+/** Training episodes in the "solved" rolling mean, as the tutorials' notebooks use. */
+export const SOLVED_WINDOW = 100;
+
+/** How a run's trainable state `P` (network parameters, a Q-table) is evaluated and saved. */
+export interface MonitorOptions<P> {
+  /** Env steps between periodic evaluations (0 disables them). */
+  evalEvery: number;
+  /** Episodes per periodic evaluation. */
+  evalEpisodes: number;
+  /** The greedy policy of `state` (used at once: evaluation runs before training goes on). */
+  policy: (state: P) => Policy;
+  /** Saves `state` as the best or latest checkpoint. */
+  save: (which: CheckpointWhich, step: number, state: P) => Promise<void>;
+  /** Episodes in the progress bar's recent mean return (default 20). */
+  recentWindow?: number;
+}
+
+/** Episode statistics, periodic evaluation and checkpoints for one training run. */
+export class RunMonitor<P> {
+  /** Episodes finished. */
+  episodes = 0;
+  /** Best periodic evaluation mean return so far. */
+  bestEval: number | null = null;
+  /** Env step at which the next evaluation is due. */
+  nextEval: number;
+  /** Env step of the last evaluation (−1 before the first). */
+  lastEvalStep = -1;
+  readonly #ctx: TrainContext<Hyperparameters>;
+  readonly #opts: MonitorOptions<P>;
+  readonly #recent: number[] = [];
+  readonly #window: number[] = [];
+  #windowSum = 0;
+  #solved = false;
+  #winReturn = 0;
+  #winLength = 0;
+  #winCount = 0;
+  #lastYield = performance.now();
+
+  /** A monitor for the run of `ctx`. */
+  constructor(ctx: TrainContext<Hyperparameters>, opts: MonitorOptions<P>) {
+    this.#ctx = ctx;
+    this.#opts = opts;
+    this.nextEval = opts.evalEvery > 0 ? opts.evalEvery : Infinity;
+  }
+
+  /** The counters to save for resuming. */
+  get counters(): MonitorCounters {
+    return { episodes: this.episodes, bestEval: this.bestEval, nextEval: this.nextEval };
+  }
+
+  /** Restores saved counters. */
+  restore(c: MonitorCounters): void {
+    this.episodes = c.episodes;
+    this.bestEval = c.bestEval;
+    this.nextEval = c.nextEval ?? Infinity;
+  }
+
+  /**
+   * Records a finished training episode of env copy `envIndex`, ending at `globalStep`:
+   * appends it to `episodes.jsonl` and reports "solved" once the rolling mean of the last
+   * 100 episodes reaches the run's `stopAt`.
+   */
+  recordEpisode(ret: number, length: number, envIndex: number, globalStep: number): void {
+    this.episodes++;
+    this.#winReturn += ret;
+    this.#winLength += length;
+    this.#winCount++;
+    this.#recent.push(ret);
+    if (this.#recent.length > (this.#opts.recentWindow ?? 20)) this.#recent.shift();
+    const ctx = this.#ctx;
+    ctx.episodeLog.write({
+      global_step: globalStep,
+      episode: this.episodes,
+      return: ret,
+      length,
+      success: isSuccess(ctx.envId, ret),
+      env_index: envIndex,
+      wall_time: Math.round(ctx.metrics.wallTime * 1000) / 1000,
+    });
+    this.#window.push(ret);
+    this.#windowSum += ret;
+    if (this.#window.length > SOLVED_WINDOW) this.#windowSum -= this.#window.shift()!;
+    if (
+      !this.#solved && ctx.stopAt !== null && this.#window.length === SOLVED_WINDOW &&
+      this.#windowSum / SOLVED_WINDOW >= ctx.stopAt
+    ) {
+      this.#solved = true;
+      ctx.onSolved({
+        episode: this.episodes,
+        step: globalStep,
+        mean: this.#windowSum / SOLVED_WINDOW,
+      });
+    }
+  }
+
+  /** Mean return of the most recent episodes (NaN before the first). */
+  get recentReturn(): number {
+    const r = this.#recent;
+    return r.length ? r.reduce((a, b) => a + b, 0) / r.length : NaN;
+  }
+
+  /**
+   * `charts/episodic_return`, `charts/episodic_length` and `charts/episodes` over the episodes
+   * finished since the last call (empty when none), for the next metrics line.
+   */
+  takeEpisodeMetrics(): Record<string, number> {
+    if (this.#winCount === 0) return {};
+    const out = {
+      "charts/episodic_return": this.#winReturn / this.#winCount,
+      "charts/episodic_length": this.#winLength / this.#winCount,
+      "charts/episodes": this.episodes,
+    };
+    this.#winReturn = this.#winLength = this.#winCount = 0;
+    return out;
+  }
+
+  /**
+   * Lets the event loop run (signal listeners, the lock's heartbeat) if 100 ms have passed
+   * since it last did. Needed because awaiting the cpu backend's already-resolved promises
+   * never leaves the microtask queue, so a training loop would otherwise see `ctx.signal`
+   * only at file I/O.
+   */
+  async yieldSometimes(): Promise<void> {
+    const now = performance.now();
+    if (now - this.#lastYield < 100) return;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    this.#lastYield = performance.now();
+  }
+
+  /** Whether a periodic evaluation is due at `step`. */
+  evalDue(step: number): boolean {
+    return step >= this.nextEval;
+  }
+
+  /**
+   * Evaluates `state` greedily on fixed seeds and saves it as the best checkpoint when its mean
+   * return improves on the best so far; returns the `eval/` scalars for the step's metrics line.
+   */
+  async evaluate(step: number, state: P): Promise<Record<string, number>> {
+    const report = evaluatePolicy(this.#opts.policy(state), this.#ctx.envId, {
+      envOptions: this.#ctx.envOptions,
+      episodes: this.#opts.evalEpisodes,
+      seed: EVAL_SEED,
+    });
+    if (this.bestEval === null || report.mean_reward > this.bestEval) {
+      this.bestEval = report.mean_reward;
+      await this.#opts.save("best", step, state);
+    }
+    while (this.nextEval <= step) this.nextEval += this.#opts.evalEvery;
+    this.lastEvalStep = step;
+    return {
+      "eval/mean_return": report.mean_reward,
+      "eval/std_return": report.std_reward,
+      "eval/success_rate": report.success_rate,
+    };
+  }
+
+  /** Saves `state` as the latest checkpoint. */
+  saveLatest(step: number, state: P): Promise<void> {
+    return this.#opts.save("latest", step, state);
+  }
+
+  /** Reports that the full training state at `step` is saved (`status.json`). */
+  saved(step: number): Promise<void> {
+    return this.#ctx.onStatus(step, this.bestEval);
+  }
+}
+
+/** A {@link RunMonitor} for network parameters of `arch` (best / latest `.safetensors`). */
+export function networkRunMonitor(
+  ctx: TrainContext<Hyperparameters>,
+  algo: string,
+  arch: Architecture,
+  settings: { evalEvery: number; evalEpisodes: number },
+): RunMonitor<Float32Array> {
+  const bounds = actionBounds(ctx.envId, ctx.envOptions);
+  return new RunMonitor<Float32Array>(ctx, {
+    ...settings,
+    policy: (params) => networkPolicy(arch, params, bounds),
+    save: (which, step, params) =>
+      saveNetworkCheckpoint(ctx.run.checkpoint(which, "safetensors"), arch, params, {
+        algo,
+        env: ctx.envId,
+        globalStep: step,
+      }),
+  });
+}
