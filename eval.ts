@@ -9,6 +9,7 @@ import { RunFolder } from "./core/run_folder.ts";
 import type { EvalReport } from "./core/run_log.ts";
 import { getAlgorithm } from "./agents/algorithms.ts";
 import { evaluatePolicy } from "./agents/evaluate.ts";
+import { successRule } from "./envs/registry.ts";
 
 const command: CommandSpec = {
   usage: "deno task eval",
@@ -76,10 +77,7 @@ function formatReport(r: EvalReport, runDir: string, which: string): string {
     ["min / max", `${n(r.min_reward)} / ${n(r.max_reward)}`],
     [
       "success rate",
-      `${(r.success_rate * 100).toFixed(1)}%` +
-      (r.env.startsWith("FrozenLake")
-        ? " (reached the goal)"
-        : ` (return ≥ ${r.reward_threshold})`),
+      `${(r.success_rate * 100).toFixed(1)}% (${successRule(r.env)})`,
     ],
     ["mean steps", r.mean_steps.toFixed(1)],
     [

@@ -7,7 +7,7 @@ import { type CommandSpec, parseFlags, runCommand } from "./core/cli.ts";
 import { RunFolder } from "./core/run_folder.ts";
 import { getAlgorithm } from "./agents/algorithms.ts";
 import { recordEpisode } from "./agents/record.ts";
-import { LANDER_PALETTE } from "./envs/lunar_lander/render.ts";
+import { envSpec } from "./envs/registry.ts";
 
 const command: CommandSpec = {
   usage: "deno task record",
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     envOptions: config.envOptions,
     seed: f.seed as number | undefined,
     minReturn: f["min-return"] as number | undefined,
-    gif: { fps, palette: config.env.startsWith("LunarLander") ? LANDER_PALETTE : undefined },
+    gif: { fps, palette: envSpec(config.env).palette },
   });
   console.log(
     `Wrote ${result.path}: seed ${result.seed}, return ${result.reward.toFixed(1)}, ` +

@@ -84,7 +84,7 @@ Deno.test("dashboard API serves a real run", async (t) => {
         assert.equal(status, 200);
         const want = policy.decide(s);
         assert.equal(body.action, want.action);
-        assert.equal(body.action_name, ["left", "down", "right", "up"][want.action as number]);
+        assert.equal(body.action_name, ["Left", "Down", "Right", "Up"][want.action as number]);
         assert.deepEqual(body.q_values, want.qValues);
         assert.equal(body.run, "fl");
       }
@@ -102,7 +102,7 @@ Deno.test("dashboard API serves a real run", async (t) => {
       assert.equal((a.body.states as number[]).length, steps + 1);
       const rewards = a.body.rewards as number[];
       assert.equal(rewards.reduce((x, y) => x + y, 0), a.body.total_reward);
-      assert.deepEqual(a.body.action_names, ["left", "down", "right", "up"]);
+      assert.deepEqual(a.body.action_names, ["Left", "Down", "Right", "Up"]);
       const b = await post("/api/play", { seed: 3, run: "fl" });
       assert.deepEqual(b.body, a.body);
       // The same episode as the library's evaluation of seed 3.

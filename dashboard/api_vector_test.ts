@@ -45,7 +45,7 @@ Deno.test({
           assert.equal(status, 200);
           const want = policy.decide(new Float32Array(s));
           assert.equal(body.action, want.action);
-          assert.equal(body.action_name, ["left", "right"][want.action as number]);
+          assert.equal(body.action_name, ["Push Left", "Push Right"][want.action as number]);
           assert.deepEqual(body.probs, want.probs);
           assert.ok(Math.abs(body.probs[0] + body.probs[1] - 1) < 1e-6);
         }

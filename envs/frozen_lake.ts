@@ -23,7 +23,7 @@ export const FROZEN_LAKE_MAPS: Readonly<Record<"4x4" | "8x8", readonly string[]>
 };
 
 /** Action names, indexed by action. */
-export const FROZEN_LAKE_ACTIONS = ["left", "down", "right", "up"] as const;
+export const FROZEN_LAKE_ACTIONS = ["Left", "Down", "Right", "Up"] as const;
 
 /** Options of {@link FrozenLake}. */
 export interface FrozenLakeOptions {

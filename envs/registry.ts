@@ -11,6 +11,7 @@ import {
   type FrozenLakeOptions,
 } from "./frozen_lake.ts";
 import { LunarLander, type LunarLanderOptions } from "./lunar_lander/env.ts";
+import { LANDER_PALETTE } from "./lunar_lander/render.ts";
 import type { AnyEnv, EmptyInfo, Env, EnvSpec } from "./types.ts";
 import { TimeLimit } from "./wrappers/time_limit.ts";
 
@@ -26,6 +27,12 @@ export interface EnvRegistration extends EnvSpec {
   actionNames?: readonly string[];
   /** Whether an episode return counts as a success (default: at or above the threshold). */
   success?: (episodeReturn: number) => boolean;
+  /** The success rule in words, for reports (default: "return ≥ <threshold>"). */
+  successRule?: string;
+  /** Frames per second of a recorded episode (Gymnasium's `render_fps`). */
+  renderFps?: number;
+  /** A fixed palette that renders the env's frames exactly (GIF); default: quantised. */
+  palette?: readonly (readonly [number, number, number])[];
 }
 
 /** Options `make` understands besides the env's own. */
@@ -86,6 +93,13 @@ export function isSuccess(envId: string, episodeReturn: number): boolean {
   return entry.rewardThreshold !== undefined && episodeReturn >= entry.rewardThreshold;
 }
 
+/** The success rule of `envId` in words, e.g. "return ≥ 200" or "reached the goal". */
+export function successRule(envId: string): string {
+  const entry = envSpec(envId);
+  if (entry.successRule) return entry.successRule;
+  return entry.rewardThreshold === undefined ? "none" : `return ≥ ${entry.rewardThreshold}`;
+}
+
 /**
  * Builds a registered env by id, wrapped in `TimeLimit` with its registered step limit.
  *
@@ -132,7 +146,8 @@ register({
   rewardThreshold: 475,
   optionNames: ["suttonBartoReward"],
   description: "Balance a pole on a cart (discrete, 4-dim observation)",
-  actionNames: ["left", "right"],
+  actionNames: ["Push Left", "Push Right"],
+  renderFps: 50,
   create: (o) => new CartPole(o as CartPoleOptions),
 });
 
@@ -145,6 +160,8 @@ register({
   actionNames: FROZEN_LAKE_ACTIONS,
   // The only reward is 1 for reaching the goal.
   success: (ret) => ret > 0,
+  successRule: "reached the goal",
+  renderFps: 4,
   create: (o) => new FrozenLake(o as FrozenLakeOptions),
 });
 
@@ -156,7 +173,9 @@ register({
   rewardThreshold: 200,
   optionNames: LANDER_OPTIONS,
   description: "Land a rocket on a pad (discrete, 8-dim observation, Box2D-style physics)",
-  actionNames: ["noop", "left", "main", "right"],
+  actionNames: ["Do Nothing", "Fire Left Engine", "Fire Main Engine", "Fire Right Engine"],
+  renderFps: 50,
+  palette: LANDER_PALETTE,
   create: (o) => new LunarLander({ ...(o as LunarLanderOptions), continuous: false }),
 });
 
@@ -166,5 +185,7 @@ register({
   rewardThreshold: 200,
   optionNames: LANDER_OPTIONS,
   description: "Land a rocket on a pad (continuous throttle, 8-dim observation)",
+  renderFps: 50,
+  palette: LANDER_PALETTE,
   create: (o) => new LunarLander({ ...(o as LunarLanderOptions), continuous: true }),
 });
