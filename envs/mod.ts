@@ -101,7 +101,11 @@ export {
   SyncVectorEnv,
   type SyncVectorEnvOptions,
 } from "./vector.ts";
-export { WorkerVectorEnv, type WorkerVectorEnvOptions } from "./worker_vector.ts";
+export {
+  VectorWorkerError,
+  WorkerVectorEnv,
+  type WorkerVectorEnvOptions,
+} from "./worker_vector.ts";
 export {
   type FlameParticle,
   type LanderPhysics,

@@ -5,6 +5,10 @@
  * blocks the calling thread in `Atomics.wait` until each has stepped its share into shared
  * result arrays. No message is posted per step, so the cost per step is a few microseconds
  * per worker, paid once per batch: give each worker many sub-envs.
+ *
+ * A worker that exits (`self.close()`, `Deno.exit`) announces it in shared memory on its way
+ * out, and the waits have a deadline (`stepTimeoutMs`), so that a broken worker makes the
+ * caller throw a {@link VectorWorkerError} instead of blocking forever.
  * @module
  */
 import { make } from "./registry.ts";
@@ -26,9 +30,13 @@ import {
  *
  * Each worker owns `CTRL_STRIDE` int32 slots of the control array (64 bytes, so that two
  * workers never share a cache line). The main thread writes `CMD`, then a new sequence
- * number into `REQ` and notifies; the worker runs the command, writes `STATUS` (0 ok, 1
- * error, with the error as JSON of `ERR_LEN` bytes in its `ERR_BYTES` region of the error
- * buffer), then the sequence number into `DONE` and notifies.
+ * number into `REQ` and notifies; the worker runs the command, writes `STATUS`, then the
+ * sequence number into `DONE` and notifies. With `STATUS_ERROR` a sub-env threw: its name,
+ * message and stack lie back to back as UTF-8 in the worker's `ERR_BYTES` region of the error
+ * buffer, `NAME_LEN`, `MESSAGE_LEN` and `STACK_LEN` bytes long (the name at most `NAME_BYTES`,
+ * the message at most `MESSAGE_BYTES`). A worker that exits sets `EXITED` and, in the middle of
+ * a command, completes it with `STATUS_EXITED`, the cause in the message slot and the place of
+ * the exit in the stack slot.
  */
 export const WORKER_PROTOCOL = {
   CTRL_STRIDE: 16,
@@ -36,12 +44,20 @@ export const WORKER_PROTOCOL = {
   CMD: 1,
   DONE: 2,
   STATUS: 3,
-  ERR_LEN: 4,
+  NAME_LEN: 4,
+  MESSAGE_LEN: 5,
+  STACK_LEN: 6,
+  EXITED: 7,
   CMD_STEP: 1,
   CMD_RESET: 2,
   CMD_RESET_SEED: 3,
   CMD_CLOSE: 4,
+  STATUS_OK: 0,
+  STATUS_ERROR: 1,
+  STATUS_EXITED: 2,
   ERR_BYTES: 16384,
+  NAME_BYTES: 512,
+  MESSAGE_BYTES: 8192,
 } as const;
 
 /** The message that starts a worker (internal). */
@@ -66,7 +82,7 @@ export interface WorkerInit {
   seed: Float64Array;
   /** All actions, `numEnvs × actionSize`, as float64 (exact for int32 and float32 input). */
   actions: Float64Array;
-  /** Error JSON regions, `ERR_BYTES` per worker. */
+  /** Error regions, `ERR_BYTES` per worker (see `WORKER_PROTOCOL`). */
   errors: Uint8Array;
   /** The shared result arrays of all sub-envs. */
   out: VectorStepResult;
@@ -77,12 +93,41 @@ export type WorkerReply = { type: "ready" } | { type: "error"; error: Serialized
 
 /** An error as it crosses threads (internal). */
 export interface SerializedError {
-  /** `error.name`, e.g. `RangeError`. */
+  /** `error.name`, e.g. `RangeError`; empty if it could not be read (then `Error`). */
   name: string;
   /** `error.message`. */
   message: string;
   /** `error.stack` in the worker, if any. */
   stack?: string;
+}
+
+/**
+ * Thrown when a worker of a {@link WorkerVectorEnv} exits, crashes or stops answering (or
+ * fails to start). The vector env is unusable afterwards: its `reset` and `step` throw this
+ * same error, and `close()` stops the workers.
+ */
+export class VectorWorkerError extends Error {
+  /** Index of the worker. */
+  readonly worker: number;
+  /** First sub-env of the worker's share. */
+  readonly firstEnv: number;
+  /** One past the last sub-env of the worker's share. */
+  readonly endEnv: number;
+
+  /** `what` completes the sentence "Vector env worker 1 (envs 8–15) …". */
+  constructor(worker: number, firstEnv: number, endEnv: number, what: string) {
+    super(`${workerLabel(worker, firstEnv, endEnv)} ${what}`);
+    this.name = "VectorWorkerError";
+    this.worker = worker;
+    this.firstEnv = firstEnv;
+    this.endEnv = endEnv;
+  }
+}
+
+/** "Vector env worker 1 (envs 8–15)": how messages name a worker and its share (internal). */
+export function workerLabel(worker: number, firstEnv: number, endEnv: number): string {
+  const envs = endEnv - firstEnv === 1 ? `env ${firstEnv}` : `envs ${firstEnv}–${endEnv - 1}`;
+  return `Vector env worker ${worker} (${envs})`;
 }
 
 /** Options of {@link WorkerVectorEnv.create}. */
@@ -99,6 +144,17 @@ export interface WorkerVectorEnvOptions {
    * is not seen by the workers, which have their own module instances.
    */
   imports?: readonly (string | URL)[];
+  /**
+   * Milliseconds a worker may take over one `step` or `reset` before it counts as stuck and
+   * the call throws a {@link VectorWorkerError}; default 10 000, `Infinity` to wait forever.
+   * A worker that exits is noticed at once, whatever this is.
+   */
+  stepTimeoutMs?: number;
+  /**
+   * Milliseconds the workers may take to import their modules and build their sub-envs
+   * before `create` rejects; default 60 000.
+   */
+  startTimeoutMs?: number;
 }
 
 const P = WORKER_PROTOCOL;
@@ -116,17 +172,84 @@ const ERROR_TYPES: Record<string, ErrorConstructor> = {
 const SPINS = 200;
 // How long close() waits for a worker to acknowledge before terminating it regardless.
 const CLOSE_TIMEOUT_MS = 5000;
+// Once spinning is over, a wait for DONE sleeps in slices this long, to check its deadline.
+// Any DONE wakes it at once, so the slice length costs a normal step nothing.
+const WAIT_SLICE_MS = 50;
+// How often create() looks for workers that exited or overran startTimeoutMs while starting.
+const START_POLL_MS = 50;
+const DEFAULT_STEP_TIMEOUT_MS = 10_000;
+const DEFAULT_START_TIMEOUT_MS = 60_000;
+const COMMAND_NAMES: Record<number, string> = {
+  [P.CMD_STEP]: "step",
+  [P.CMD_RESET]: "reset",
+  [P.CMD_RESET_SEED]: "reset",
+  [P.CMD_CLOSE]: "close",
+};
 
 /** Rebuilds an error from a worker with the same type and message. */
-function reviveError(e: SerializedError, worker: number): Error {
-  const Ctor = ERROR_TYPES[e.name] ?? Error;
+function reviveError(e: SerializedError, label: string): Error {
+  const name = e.name || "Error";
+  const Ctor = Object.hasOwn(ERROR_TYPES, name) ? ERROR_TYPES[name] : Error;
   const err = new Ctor(e.message);
-  if (!(e.name in ERROR_TYPES)) err.name = e.name;
-  if (e.stack) {
-    const here = (err.stack ?? "").split("\n").slice(1).join("\n");
-    err.stack = `${e.stack}\n    --- in vector env worker ${worker}, rethrown by ---\n${here}`;
+  if (err.name !== name) err.name = name;
+  err.stack = `${e.stack ?? `${name}: ${e.message}`}\n${rethrownBy(label, err)}`;
+  return err;
+}
+
+/** The tail of a worker-made error's stack: where the worker was, and this thread's frames. */
+function rethrownBy(label: string, err: Error): string {
+  const here = (err.stack ?? "").split("\n").slice(1).join("\n");
+  return `    --- in ${label}, rethrown by ---\n${here}`;
+}
+
+/** Reads a worker's error region (see `WORKER_PROTOCOL`). */
+function readError(control: Int32Array, errors: Uint8Array, w: number): SerializedError {
+  const b = w * P.CTRL_STRIDE, base = w * P.ERR_BYTES;
+  const lengths = [control[b + P.NAME_LEN], control[b + P.MESSAGE_LEN], control[b + P.STACK_LEN]];
+  // TextDecoder rejects views of shared memory: copy the bytes out first.
+  const bytes = errors.slice(base, base + lengths[0] + lengths[1] + lengths[2]);
+  const decoder = new TextDecoder();
+  const [name, message, stack] = [0, lengths[0], lengths[0] + lengths[1]].map((at, i) =>
+    decoder.decode(bytes.subarray(at, at + lengths[i]))
+  );
+  return { name, message, stack: stack || undefined };
+}
+
+/** The error of a worker that exited, with the place of the exit in its stack. */
+function exitError(
+  control: Int32Array,
+  errors: Uint8Array,
+  range: WorkerRange,
+  w: number,
+  when: string,
+): VectorWorkerError {
+  const cause = readError(control, errors, w);
+  const err = new VectorWorkerError(w, range.start, range.end, `exited ${when}: ${cause.message}`);
+  if (cause.stack) {
+    err.stack = `${err.name}: ${err.message}\n${cause.stack}\n${
+      rethrownBy(workerLabel(w, range.start, range.end), err)
+    }`;
   }
   return err;
+}
+
+/** Checks a timeout option: a positive number of milliseconds (`Infinity` allowed). */
+function checkTimeout(name: string, ms: number): number {
+  if (typeof ms !== "number" || !(ms > 0)) {
+    throw new RangeError(`${name} must be a positive number of milliseconds, got ${ms}`);
+  }
+  return ms;
+}
+
+/** "300 ms", "1.5 s". */
+function formatMs(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${ms / 1000} s`;
+}
+
+/** A worker's contiguous share of the sub-envs, `[start, end)`. */
+interface WorkerRange {
+  start: number;
+  end: number;
 }
 
 /**
@@ -135,6 +258,10 @@ function reviveError(e: SerializedError, worker: number): Error {
  * (or hold it with `using`): its workers block in `Atomics.wait` and keep the process alive
  * until closed. Results are bit-identical to a `SyncVectorEnv` of the same id, options and
  * seeds, for any number of workers.
+ *
+ * A sub-env's error is rethrown with its type and message, and the vector env stays usable
+ * (after a `reset`). A worker that exits, or overruns `stepTimeoutMs`, makes the call throw a
+ * {@link VectorWorkerError} naming the worker and its sub-envs, and breaks the vector env.
  *
  * @example
  * ```ts
@@ -163,6 +290,8 @@ export class WorkerVectorEnv implements VectorEnv {
   /** Number of worker threads. */
   readonly numWorkers: number;
   readonly #workers: Worker[];
+  readonly #ranges: WorkerRange[];
+  readonly #stepTimeoutMs: number;
   readonly #control: Int32Array;
   readonly #seed: Float64Array;
   readonly #actions: Float64Array;
@@ -170,6 +299,8 @@ export class WorkerVectorEnv implements VectorEnv {
   readonly #out: VectorStepResult;
   #seq = 0;
   #closed = false;
+  // The first worker fault; once set, every call but close() throws it.
+  #fault: VectorWorkerError | undefined;
 
   private constructor(
     init: {
@@ -181,6 +312,8 @@ export class WorkerVectorEnv implements VectorEnv {
       autoreset: AutoresetMode;
       spec?: EnvSpec;
       workers: Worker[];
+      ranges: WorkerRange[];
+      stepTimeoutMs: number;
       shared: Omit<
         WorkerInit,
         "worker" | "id" | "options" | "imports" | "autoreset" | "start" | "end"
@@ -196,17 +329,32 @@ export class WorkerVectorEnv implements VectorEnv {
     this.spec = init.spec;
     this.numWorkers = init.workers.length;
     this.#workers = init.workers;
+    this.#ranges = init.ranges;
+    this.#stepTimeoutMs = init.stepTimeoutMs;
     this.#control = init.shared.control;
     this.#seed = init.shared.seed;
     this.#actions = init.shared.actions;
     this.#errors = init.shared.errors;
     this.#out = init.shared.out;
+    // These events reach this thread only between calls (a call blocks it): they break the
+    // vector env for the next call.
+    this.#workers.forEach((worker, w) => {
+      worker.onerror = (e: ErrorEvent) => {
+        e.preventDefault(); // keep a worker's uncaught error from killing this process
+        this.#setFault(w, new VectorWorkerError(w, ...this.#span(w), `died: ${e.message}`));
+      };
+      worker.onmessageerror = () => {
+        const what = "sent a message that could not be deserialized";
+        this.#setFault(w, new VectorWorkerError(w, ...this.#span(w), what));
+      };
+    });
   }
 
   /**
    * Starts the workers and builds `numEnvs` copies of env `id` in them (`make(id, options)`),
    * sub-envs `[start, end)` of each worker's contiguous share. Rejects with the env's own
-   * error if `make` fails (it is first tried once in this thread, for the spaces).
+   * error if `make` fails (it is first tried once in this thread, for the spaces), and with a
+   * {@link VectorWorkerError} if a worker exits or overruns `startTimeoutMs` while starting.
    */
   static async create(
     id: string,
@@ -222,6 +370,14 @@ export class WorkerVectorEnv implements VectorEnv {
     if (!Number.isInteger(requested) || requested <= 0) {
       throw new RangeError(`workers must be a positive integer, got ${requested}`);
     }
+    const stepTimeoutMs = checkTimeout(
+      "stepTimeoutMs",
+      options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
+    );
+    const startTimeoutMs = checkTimeout(
+      "startTimeoutMs",
+      options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS,
+    );
     const imports = (options.imports ?? []).map((u) => new URL(u).href);
     const envOptions = options.options ?? {};
     // Imported here too, so that the probe below sees envs those modules register.
@@ -242,6 +398,8 @@ export class WorkerVectorEnv implements VectorEnv {
       out: allocateVectorResult(numEnvs, obsSize, true),
     };
     const workers: Worker[] = [];
+    const ranges: WorkerRange[] = [];
+    const started: boolean[] = [];
     const ready: Promise<void>[] = [];
     const url = new URL("./vector_worker.ts", import.meta.url).href;
     for (let w = 0; w < numWorkers; w++) {
@@ -249,17 +407,27 @@ export class WorkerVectorEnv implements VectorEnv {
       const base = Math.floor(numEnvs / numWorkers), extra = numEnvs % numWorkers;
       const start = w * base + Math.min(w, extra);
       const end = start + base + (w < extra ? 1 : 0);
+      const label = workerLabel(w, start, end);
       const worker = new Worker(url, { type: "module", name: `eagle-vector-env-${w}` });
       workers.push(worker);
+      ranges.push({ start, end });
+      started.push(false);
       ready.push(
         new Promise<void>((resolve, reject) => {
           worker.onmessage = (e: MessageEvent<WorkerReply>) => {
-            if (e.data.type === "ready") resolve();
-            else reject(reviveError(e.data.error, w));
+            if (e.data.type === "error") reject(reviveError(e.data.error, label));
+            else {
+              started[w] = true;
+              resolve();
+            }
           };
           worker.onerror = (e: ErrorEvent) => {
             e.preventDefault(); // keep a worker's load error from killing this process
-            reject(new Error(`Vector env worker ${w} failed to start: ${e.message}`));
+            reject(new VectorWorkerError(w, start, end, `failed to start: ${e.message}`));
+          };
+          worker.onmessageerror = () => {
+            const what = "sent a message that could not be deserialized while starting";
+            reject(new VectorWorkerError(w, start, end, what));
           };
         }),
       );
@@ -275,18 +443,40 @@ export class WorkerVectorEnv implements VectorEnv {
       };
       worker.postMessage(init);
     }
-    const settled = await Promise.allSettled(ready);
-    for (const worker of workers) {
-      worker.onmessage = null;
-      worker.onerror = (e: ErrorEvent) => e.preventDefault();
-    }
-    const failed = settled.find((s) => s.status === "rejected");
-    if (failed) {
-      // Workers that did start wait in their loop: stop them, then terminate every worker.
-      const started = settled.flatMap((s, w) => s.status === "fulfilled" ? [w] : []);
-      stopWorkers(shared.control, started, 1);
-      for (const worker of workers) worker.terminate();
-      throw failed.reason;
+    // A worker that exits while starting posts nothing, and one that hangs posts nothing
+    // either: poll the EXITED words and the deadline.
+    let poll: ReturnType<typeof setInterval> | undefined;
+    const exitedOrLate = new Promise<never>((_, reject) => {
+      const t0 = performance.now();
+      poll = setInterval(() => {
+        const w = started.findIndex((s, w) =>
+          !s && Atomics.load(shared.control, w * P.CTRL_STRIDE + P.EXITED) !== 0
+        );
+        if (w >= 0) {
+          reject(exitError(shared.control, shared.errors, ranges[w], w, "while starting"));
+        } else if (performance.now() - t0 > startTimeoutMs) {
+          const late = started.indexOf(false);
+          const what = `did not finish starting within ${
+            formatMs(startTimeoutMs)
+          } (startTimeoutMs)`;
+          reject(new VectorWorkerError(late, ranges[late].start, ranges[late].end, what));
+        }
+      }, START_POLL_MS);
+    });
+    try {
+      await Promise.race([Promise.all(ready), exitedOrLate]);
+    } catch (err) {
+      // Workers that did start close their sub-envs; a worker that got as far as its command
+      // loop since is woken there too.
+      stopWorkers(shared.control, workers, 1, started.flatMap((s, w) => s ? [w] : []));
+      throw err;
+    } finally {
+      clearInterval(poll);
+      for (const worker of workers) {
+        worker.onmessage = null;
+        worker.onerror = (e: ErrorEvent) => e.preventDefault();
+        worker.onmessageerror = null;
+      }
     }
     return new WorkerVectorEnv({
       numEnvs,
@@ -297,13 +487,15 @@ export class WorkerVectorEnv implements VectorEnv {
       autoreset,
       spec,
       workers,
+      ranges,
+      stepTimeoutMs,
       shared,
     });
   }
 
   /** Resets every sub-env (sub-env `i` with seed `seed + i`) and returns the observations. */
   reset(options: VectorResetOptions = {}): Float32Array {
-    this.#checkOpen();
+    this.#checkUsable();
     if (options.seed === undefined) this.#run(P.CMD_RESET);
     else {
       this.#seed[0] = options.seed;
@@ -314,7 +506,7 @@ export class WorkerVectorEnv implements VectorEnv {
 
   /** Steps every sub-env; see {@link VectorEnv.step} and {@link AutoresetMode}. */
   step(actions: Int32Array | Float32Array): VectorStepResult {
-    this.#checkOpen();
+    this.#checkUsable();
     checkActions(actions, this.numEnvs * this.actionSize);
     this.#actions.set(actions);
     this.#run(P.CMD_STEP);
@@ -324,16 +516,19 @@ export class WorkerVectorEnv implements VectorEnv {
   /**
    * Closes the sub-envs and stops the workers (waiting up to 5 s for each to acknowledge,
    * then terminating it regardless). Idempotent. Rethrows an error of a sub-env's `close`.
+   * After a {@link VectorWorkerError} it tells every worker to close and terminates them
+   * without waiting, and does not throw. A worker stuck in a step ends only when that step
+   * returns: Deno 2.9 cannot terminate a worker busy in JavaScript (denoland/deno#35657).
    */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    const all = this.#workers.map((_, w) => w);
-    const seq = stopWorkers(this.#control, all, this.#seq + 1);
-    for (const worker of this.#workers) worker.terminate();
+    // After a fault, the healthy workers may still be busy with the failed call: wait for none.
+    const all = this.#fault ? [] : this.#workers.map((_, w) => w);
+    const seq = stopWorkers(this.#control, this.#workers, this.#seq + 1, all);
     const failed = all.find((w) =>
       Atomics.load(this.#control, w * P.CTRL_STRIDE + P.DONE) === seq &&
-      this.#control[w * P.CTRL_STRIDE + P.STATUS] !== 0
+      this.#control[w * P.CTRL_STRIDE + P.STATUS] === P.STATUS_ERROR
     );
     if (failed !== undefined) throw this.#readError(failed);
   }
@@ -353,47 +548,80 @@ export class WorkerVectorEnv implements VectorEnv {
       Atomics.store(ctrl, b + P.REQ, seq);
       Atomics.notify(ctrl, b + P.REQ);
     }
-    let failed = -1;
+    // Time waited, counted in whole slices so that a normal step reads no clock: only a DONE
+    // or the end of a slice wakes a wait.
+    let slept = 0, failed = -1;
     for (let w = 0; w < n; w++) {
       const b = w * P.CTRL_STRIDE;
       let done = Atomics.load(ctrl, b + P.DONE), spins = 0;
       while (done !== seq) {
         if (spins < SPINS) spins++;
-        else Atomics.wait(ctrl, b + P.DONE, done);
+        else if (
+          Atomics.wait(ctrl, b + P.DONE, done, WAIT_SLICE_MS) === "timed-out" &&
+          (slept += WAIT_SLICE_MS) >= this.#stepTimeoutMs
+        ) {
+          const what = `stopped answering: its ${COMMAND_NAMES[cmd]} did not finish within ${
+            formatMs(this.#stepTimeoutMs)
+          } (stepTimeoutMs)`;
+          throw this.#setFault(w, new VectorWorkerError(w, ...this.#span(w), what));
+        }
         done = Atomics.load(ctrl, b + P.DONE);
       }
-      if (failed < 0 && Atomics.load(ctrl, b + P.STATUS) !== 0) failed = w;
+      const status = Atomics.load(ctrl, b + P.STATUS);
+      if (status === P.STATUS_EXITED) {
+        const when = `during ${COMMAND_NAMES[cmd]}`;
+        throw this.#setFault(w, exitError(ctrl, this.#errors, this.#ranges[w], w, when));
+      }
+      if (failed < 0 && status !== P.STATUS_OK) failed = w;
     }
     // The lowest failing worker holds the lowest failing sub-env, as SyncVectorEnv would report.
     if (failed >= 0) throw this.#readError(failed);
   }
 
-  #readError(w: number): Error {
-    const len = this.#control[w * P.CTRL_STRIDE + P.ERR_LEN];
-    // TextDecoder rejects views of shared memory: copy the bytes out first.
-    const bytes = this.#errors.slice(w * P.ERR_BYTES, w * P.ERR_BYTES + len);
-    return reviveError(JSON.parse(new TextDecoder().decode(bytes)) as SerializedError, w);
+  /** Records the first fault (and returns it), and terminates worker `w`, dead or stuck. */
+  #setFault(w: number, fault: VectorWorkerError): VectorWorkerError {
+    this.#fault ??= fault;
+    this.#workers[w].terminate();
+    return this.#fault;
   }
 
-  #checkOpen(): void {
+  /** Worker `w`'s share `[start, end)`. */
+  #span(w: number): [number, number] {
+    return [this.#ranges[w].start, this.#ranges[w].end];
+  }
+
+  #readError(w: number): Error {
+    const { start, end } = this.#ranges[w];
+    return reviveError(readError(this.#control, this.#errors, w), workerLabel(w, start, end));
+  }
+
+  #checkUsable(): void {
     if (this.#closed) throw new TypeError("This vector env is closed");
+    if (this.#fault) throw this.#fault;
   }
 }
 
 /**
- * Sends `CMD_CLOSE` with sequence number `seq` to the given workers and waits (bounded) for
- * their acknowledgements; returns `seq`.
+ * Stops the workers: sends `CMD_CLOSE` with sequence number `seq` to all of them, waits (at
+ * most `CLOSE_TIMEOUT_MS` in all) for the acknowledgements of those listed in `awaited`, then
+ * terminates them all. The command also wakes a worker blocked in `Atomics.wait`, which
+ * `terminate()` alone would leave there, keeping the process alive. Returns `seq`.
  */
-function stopWorkers(control: Int32Array, workers: number[], seq: number): number {
+function stopWorkers(
+  control: Int32Array,
+  workers: readonly Worker[],
+  seq: number,
+  awaited: readonly number[],
+): number {
   seq |= 0;
-  for (const w of workers) {
+  for (let w = 0; w < workers.length; w++) {
     const b = w * P.CTRL_STRIDE;
     Atomics.store(control, b + P.CMD, P.CMD_CLOSE);
     Atomics.store(control, b + P.REQ, seq);
     Atomics.notify(control, b + P.REQ);
   }
   const deadline = performance.now() + CLOSE_TIMEOUT_MS;
-  for (const w of workers) {
+  for (const w of awaited) {
     const b = w * P.CTRL_STRIDE;
     let done = Atomics.load(control, b + P.DONE);
     while (done !== seq) {
@@ -403,5 +631,6 @@ function stopWorkers(control: Int32Array, workers: number[], seq: number): numbe
       done = Atomics.load(control, b + P.DONE);
     }
   }
+  for (const worker of workers) worker.terminate();
   return seq;
 }

@@ -1,8 +1,20 @@
 import assert from "node:assert/strict";
 import { listEnvs } from "./registry.ts";
+import {
+  type FaultKind,
+  type FaultPhase,
+  FAULTY_ENV_ID,
+  LONG_MESSAGE,
+  SLOW_MS,
+} from "./_faulty_envs_testing.ts";
 import { Discrete } from "./spaces.ts";
 import { type AutoresetMode, makeVec, SyncVectorEnv, type VectorEnv } from "./vector.ts";
-import { WorkerVectorEnv } from "./worker_vector.ts";
+import {
+  VectorWorkerError,
+  WORKER_PROTOCOL,
+  WorkerVectorEnv,
+  type WorkerVectorEnvOptions,
+} from "./worker_vector.ts";
 
 /**
  * A module registering test envs, imported by the workers (and this thread) through the
@@ -225,7 +237,7 @@ Deno.test("a sub-env's error surfaces in the caller with its type and message", 
     caught = e;
   }
   assert.ok(caught instanceof Error);
-  assert.match(caught.stack ?? "", /in vector env worker 0, rethrown by/);
+  assert.match(caught.stack ?? "", /in Vector env worker 0 \(envs 0–1\), rethrown by/);
 });
 
 Deno.test("step before reset and errors while building envs reject cleanly", async () => {
@@ -298,4 +310,233 @@ Deno.test("a closed WorkerVectorEnv does not keep the process alive", async () =
   const out = new TextDecoder().decode(stdout);
   assert.equal(exit, 0, new TextDecoder().decode(stderr));
   assert.equal(out.trim(), "closed");
+});
+
+// --- Worker faults: envs of `_faulty_envs_testing.ts` that end, hang or throw the unreportable.
+
+const FAULTS = new URL("./_faulty_envs_testing.ts", import.meta.url).href;
+const WORKER_1 = "Vector env worker 1 (envs 2–3)";
+
+/** 4 sub-envs over 2 workers, whose worker 1 (envs 2–3) breaks as `fault` says in `phase`. */
+function faulty(
+  fault: FaultKind,
+  phase: FaultPhase,
+  options: WorkerVectorEnvOptions = {},
+): Promise<WorkerVectorEnv> {
+  return WorkerVectorEnv.create(FAULTY_ENV_ID, 4, {
+    workers: 2,
+    imports: [FAULTS],
+    options: { fault, phase, worker: 1 },
+    ...options,
+  });
+}
+
+/** Calls `f`, which must throw; returns what it threw and how long it took (ms). */
+function timeThrow(f: () => unknown): { error: Error; ms: number } {
+  const t0 = performance.now();
+  try {
+    f();
+  } catch (error) {
+    assert.ok(error instanceof Error, `threw a non-Error: ${String(error)}`);
+    return { error, ms: performance.now() - t0 };
+  }
+  return assert.fail("expected the call to throw");
+}
+
+/** `reset` or `step` of `vec`, whichever `phase` names (a step first needs a reset). */
+function callIn(vec: WorkerVectorEnv, phase: FaultPhase): () => unknown {
+  if (phase === "reset") return () => vec.reset({ seed: 0 });
+  vec.reset({ seed: 0 });
+  return () => vec.step(new Int32Array(vec.numEnvs));
+}
+
+/** Asserts that `vec` is broken by `fault` for good, and that close() ends it at once. */
+function assertBrokenThenClosed(vec: WorkerVectorEnv, fault: Error): void {
+  assert.throws(() => vec.step(new Int32Array(vec.numEnvs)), (e) => e === fault);
+  assert.throws(() => vec.reset({ seed: 1 }), (e) => e === fault);
+  const t0 = performance.now();
+  vec.close();
+  vec.close();
+  assert.ok(performance.now() - t0 < 1000, `close() took ${performance.now() - t0} ms`);
+  assert.throws(() => vec.step(new Int32Array(vec.numEnvs)), {
+    name: "TypeError",
+    message: "This vector env is closed",
+  });
+}
+
+for (const phase of ["step", "reset"] as const) {
+  Deno.test(`a worker that exits during ${phase} breaks the vector env at once`, async () => {
+    const exits = [["close", "self.close()"], ["exit", "Deno.exit(3)"]] as const;
+    for (const [fault, call] of exits) {
+      const vec = await faulty(fault, phase);
+      const { error, ms } = timeThrow(callIn(vec, phase));
+      assert.ok(ms < 2000, `${fault} in ${phase} noticed after ${ms} ms`);
+      assert.ok(error instanceof VectorWorkerError, `${error}`);
+      assert.equal(error.message, `${WORKER_1} exited during ${phase}: it called ${call}`);
+      assert.deepEqual([error.worker, error.firstEnv, error.endEnv], [1, 2, 4]);
+      // Its stack shows where in the sub-env the worker was ended.
+      assert.match(error.stack ?? "", new RegExp(`at FaultyEnv\\.${phase} `));
+      assertBrokenThenClosed(vec, error);
+    }
+  });
+}
+
+Deno.test("a fault names a one-env share as such", async () => {
+  const vec = await WorkerVectorEnv.create(FAULTY_ENV_ID, 3, {
+    workers: 3,
+    imports: [FAULTS],
+    options: { fault: "exit", phase: "step", worker: 2 },
+  });
+  const { error } = timeThrow(callIn(vec, "step"));
+  assert.equal(
+    error.message,
+    "Vector env worker 2 (env 2) exited during step: it called Deno.exit(3)",
+  );
+  assertBrokenThenClosed(vec, error);
+});
+
+Deno.test("a worker stuck in a step or reset is given up after stepTimeoutMs", async () => {
+  for (const phase of ["step", "reset"] as const) {
+    const vec = await faulty("hang", phase, { stepTimeoutMs: 300 });
+    const { error, ms } = timeThrow(callIn(vec, phase));
+    assert.ok(ms >= 300 && ms < 2000, `hang in ${phase} noticed after ${ms} ms`);
+    assert.ok(error instanceof VectorWorkerError, `${error}`);
+    assert.equal(
+      error.message,
+      `${WORKER_1} stopped answering: its ${phase} did not finish within 300 ms (stepTimeoutMs)`,
+    );
+    // close() terminates the busy worker rather than waiting for it.
+    assertBrokenThenClosed(vec, error);
+  }
+});
+
+Deno.test("a slow but healthy step is waited for, over many wait slices", async () => {
+  using vec = await faulty("slow", "step", { stepTimeoutMs: 5 * SLOW_MS });
+  vec.reset({ seed: 0 });
+  const t0 = performance.now();
+  const r = vec.step(new Int32Array(4));
+  assert.ok(performance.now() - t0 >= SLOW_MS - 1);
+  assert.deepEqual(Array.from(r.obs), [1, 1, 1, 1]);
+});
+
+Deno.test("errors that are hard to report reach the caller, and the worker lives on", async () => {
+  const utf8 = (s: string) => new TextEncoder().encode(s).length;
+  const nonError = `${WORKER_1}: a sub-env threw a non-Error value:`;
+  const cases: [FaultKind, (e: Error) => void][] = [
+    ["long-name", (e) => {
+      // 20 KiB of name clipped to NAME_BYTES, marked as cut; the message is whole.
+      assert.equal(e.name, "N".repeat(WORKER_PROTOCOL.NAME_BYTES - 3) + "…");
+      assert.equal(e.message, "an error with a very long name");
+    }],
+    ["long-message", (e) => {
+      // Cut at a character boundary (no U+FFFD) within MESSAGE_BYTES, keeping its type.
+      assert.ok(e instanceof RangeError);
+      assert.ok(e.message.endsWith("…") && LONG_MESSAGE.startsWith(e.message.slice(0, -1)));
+      assert.ok(!e.message.includes("\uFFFD"));
+      const bytes = utf8(e.message);
+      assert.ok(
+        bytes <= WORKER_PROTOCOL.MESSAGE_BYTES && bytes > WORKER_PROTOCOL.MESSAGE_BYTES - 4,
+      );
+    }],
+    ["unprintable", (e) => {
+      assert.equal(e.message, `${nonError} <unprintable object: its toString throws>`);
+    }],
+    ["unreadable", (e) => {
+      assert.equal(e.name, "Error");
+      assert.equal(e.message, `${WORKER_1}: a sub-env threw an error whose message cannot be read`);
+    }],
+    ["string", (e) => assert.equal(e.message, `${nonError} "a thrown string"`)],
+    ["undefined", (e) => assert.equal(e.message, `${nonError} undefined`)],
+  ];
+  for (const [fault, check] of cases) {
+    using vec = await faulty(fault, "step");
+    const { error, ms } = timeThrow(callIn(vec, "step"));
+    assert.ok(ms < 2000, `${fault} reported after ${ms} ms`);
+    assert.ok(!(error instanceof VectorWorkerError), `${fault}: ${error}`);
+    check(error);
+    assert.match(error.stack ?? "", /in Vector env worker 1 \(envs 2–3\), rethrown by/);
+    // Worker 1 still serves: a reset rewrites its envs' observations.
+    const obs = vec.reset({ seed: 1 });
+    obs.fill(NaN);
+    assert.deepEqual(Array.from(vec.reset({ seed: 1 })), [0, 0, 0, 0]);
+  }
+});
+
+Deno.test("faults while starting reject create with one clear error", async () => {
+  const cases: [FaultKind, { name: string; message: string }][] = [
+    ["close", {
+      name: "VectorWorkerError",
+      message: `${WORKER_1} exited while starting: it called self.close()`,
+    }],
+    ["exit", {
+      name: "VectorWorkerError",
+      message: `${WORKER_1} exited while starting: it called Deno.exit(3)`,
+    }],
+    ["hang", {
+      name: "VectorWorkerError",
+      message: `${WORKER_1} did not finish starting within 1 s (startTimeoutMs)`,
+    }],
+    ["long-name", {
+      name: "N".repeat(WORKER_PROTOCOL.NAME_BYTES - 3) + "…",
+      message: "an error with a very long name",
+    }],
+    ["unprintable", {
+      name: "Error",
+      message:
+        `${WORKER_1}: a sub-env threw a non-Error value: <unprintable object: its toString throws>`,
+    }],
+  ];
+  for (const [fault, expected] of cases) {
+    const t0 = performance.now();
+    await assert.rejects(() => faulty(fault, "construct", { startTimeoutMs: 1000 }), expected);
+    const ms = performance.now() - t0;
+    assert.ok(ms < 2000, `${fault} while starting reported after ${ms} ms`);
+  }
+});
+
+Deno.test("timeouts must be positive numbers of milliseconds", async () => {
+  for (const bad of [0, -5, NaN]) {
+    await assert.rejects(() => WorkerVectorEnv.create("CartPole-v1", 2, { stepTimeoutMs: bad }), {
+      name: "RangeError",
+      message: `stepTimeoutMs must be a positive number of milliseconds, got ${bad}`,
+    });
+  }
+  await assert.rejects(
+    () => WorkerVectorEnv.create("CartPole-v1", 2, { startTimeoutMs: "9" as unknown as number }),
+    {
+      name: "RangeError",
+      message: "startTimeoutMs must be a positive number of milliseconds, got 9",
+    },
+  );
+});
+
+Deno.test("a closed vector env with a stuck worker lets the process exit once it is free", async () => {
+  const url = new URL("./worker_vector.ts", import.meta.url).href;
+  const code = `
+    import { WorkerVectorEnv } from "${url}";
+    const vec = await WorkerVectorEnv.create("${FAULTY_ENV_ID}", 4, {
+      workers: 2,
+      imports: ["${FAULTS}"],
+      options: { fault: "hang", phase: "step", worker: 1 },
+      stepTimeoutMs: 200,
+    });
+    vec.reset({ seed: 0 });
+    try {
+      vec.step(new Int32Array(4));
+    } catch (e) {
+      console.log(e.name);
+    }
+    vec.close();
+    console.log("closed");
+  `;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--no-check", code],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const timer = setTimeout(() => child.kill(), 30_000);
+  const { code: exit, stdout, stderr } = await child.output();
+  clearTimeout(timer);
+  assert.equal(exit, 0, new TextDecoder().decode(stderr));
+  assert.equal(new TextDecoder().decode(stdout).trim(), "VectorWorkerError\nclosed");
 });
