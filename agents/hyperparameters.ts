@@ -319,19 +319,22 @@ export function schemaHelp<T extends HyperSpecs>(schema: HyperSchema<T>, envId: 
   return rows.map(([a, b]) => a.padEnd(width) + b);
 }
 
-/** A Markdown table of the schema: key, default, accepted values, meaning, and the presets. */
+/**
+ * A Markdown table of the schema: key, default, the presets, accepted values and meaning, with
+ * columns padded as `deno fmt` pads them, so the README can hold it verbatim.
+ */
 export function schemaMarkdown<T extends HyperSpecs>(schema: HyperSchema<T>): string {
   const envs = Object.keys(schema.presets);
-  const head = ["key", "default", ...envs, "accepted", "meaning"];
-  const lines = [
-    `| ${head.join(" | ")} |`,
-    `| ${head.map(() => "---").join(" | ")} |`,
-  ];
   const fmt = (v: unknown) => v === undefined ? "" : `\`${JSON.stringify(v)}\``;
+  const rows = [["key", "default", ...envs, "accepted", "meaning"]];
   for (const [k, s] of Object.entries(schema.specs)) {
     const presets = envs.map((e) => fmt((schema.presets[e] as Record<string, unknown>)[k]));
-    const cells = [`\`${k}\``, fmt(s.default), ...presets, describeAccepted(s), s.doc];
-    lines.push(`| ${cells.map((c) => c.replaceAll("|", "\\|")).join(" | ")} |`);
+    rows.push([`\`${k}\``, fmt(s.default), ...presets, describeAccepted(s), s.doc]);
   }
-  return lines.join("\n");
+  const cells = rows.map((r) => r.map((c) => c.replaceAll("|", "\\|")));
+  const widths = cells[0].map((_, j) => Math.max(3, ...cells.map((r) => [...r[j]].length)));
+  const line = (r: string[]) =>
+    `| ${r.map((c, j) => c + " ".repeat(widths[j] - [...c].length)).join(" | ")} |`;
+  return [line(cells[0]), line(widths.map((w) => "-".repeat(w))), ...cells.slice(1).map(line)]
+    .join("\n");
 }
