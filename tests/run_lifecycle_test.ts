@@ -10,6 +10,8 @@ import { readLock } from "../core/run_lock.ts";
 import { Rng } from "../core/rng.ts";
 import { loadNetworkCheckpoint } from "../agents/checkpoint.ts";
 import { serveDashboard } from "../dashboard/app.ts";
+import { EVENT_FILE_PREFIX } from "../core/tensorboard.ts";
+import { readEvents } from "../core/_tfevents_testing.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const dec = new TextDecoder();
@@ -261,6 +263,31 @@ Deno.test("--stop-at stops when the 100-episode training mean reaches it", async
     const episodes = (await run.readEpisodes()).filter((e) => e.episode <= status!.solved!.episode);
     const last = episodes.slice(-100).map((e) => e.return);
     assert.ok(Math.abs(last.reduce((a, b) => a + b, 0) / 100 - status!.solved!.mean) < 1e-9);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("a run's TensorBoard file holds the same scalars as its metrics.jsonl", async () => {
+  const out = await Deno.makeTempDir({ prefix: "eagle_tb_" });
+  const run = new RunFolder(`${out}/tb`);
+  try {
+    const r = await runTrain([...PPO_CARTPOLE, "--steps", "4096", "--out", out, "--name", "tb"]);
+    assert.equal(r.code, 0, r.stderr);
+    const files = [...Deno.readDirSync(run.dir)].map((e) => e.name)
+      .filter((n) => n.startsWith(EVENT_FILE_PREFIX));
+    assert.equal(files.length, 1, files.join(", "));
+    const events = await readEvents(`${run.dir}/${files[0]}`);
+    assert.equal(events[0].fileVersion, "brain.Event:2");
+    const fromTb = events.slice(1).flatMap((e) =>
+      (e.values ?? []).map((v) => `${e.step}:${v.tag}:${Math.fround(v.value)}`)
+    );
+    const fromJsonl = (await run.readMetrics()).flatMap((m) =>
+      Object.entries(m).filter(([k]) => k !== "global_step" && k !== "wall_time")
+        .map(([k, v]) => `${m.global_step}:${k}:${Math.fround(v)}`)
+    );
+    assert.deepEqual(fromTb, fromJsonl);
+    assert.ok(fromTb.some((s) => s.includes(":eval/mean_return:")));
   } finally {
     await Deno.remove(out, { recursive: true });
   }
