@@ -246,7 +246,7 @@ async function newRun(f: FlagValues): Promise<Prepared> {
       Object.assign(fileHyper, v);
     } else if (!CONFIG_KEYS.includes(k)) fileHyper[k] = v;
   }
-  const sources: HyperSource[] = [{ source: src, values: fileHyper }];
+  const sources: HyperSource[] = f.config ? [{ source: src, values: fileHyper }] : [];
   const sets = ((f.set as string[] | undefined) ?? []).map((t) => parseAssignment(t));
   sources.push({ source: "--set", values: Object.fromEntries(sets) });
   if (f.envs !== undefined) {

@@ -290,7 +290,10 @@ export function resolveHyperparameters<T extends HyperSpecs>(
   }
   const h = out as HyperOf<T>;
   const why = schema.check?.(h, run);
-  if (why) throw new UsageError(`${why} (${sources.map((s) => s.source).join(", ") || "preset"})`);
+  if (why) {
+    const from = sources.filter((s) => Object.keys(s.values).length).map((s) => s.source);
+    throw new UsageError(`${why} (${from.join(", ") || `the ${run.envId} preset`})`);
+  }
   return h;
 }
 
@@ -332,9 +335,11 @@ export function schemaMarkdown<T extends HyperSpecs>(schema: HyperSchema<T>): st
     rows.push([`\`${k}\``, fmt(s.default), ...presets, describeAccepted(s), s.doc]);
   }
   const cells = rows.map((r) => r.map((c) => c.replaceAll("|", "\\|")));
-  const widths = cells[0].map((_, j) => Math.max(3, ...cells.map((r) => [...r[j]].length)));
+  // Display width, as deno fmt measures it: code points, combining marks taking no room.
+  const width = (c: string) => [...c.replace(/\p{M}/gu, "")].length;
+  const widths = cells[0].map((_, j) => Math.max(3, ...cells.map((r) => width(r[j]))));
   const line = (r: string[]) =>
-    `| ${r.map((c, j) => c + " ".repeat(widths[j] - [...c].length)).join(" | ")} |`;
+    `| ${r.map((c, j) => c + " ".repeat(widths[j] - width(c))).join(" | ")} |`;
   return [line(cells[0]), line(widths.map((w) => "-".repeat(w))), ...cells.slice(1).map(line)]
     .join("\n");
 }

@@ -75,7 +75,14 @@ const more: [string[], RegExp][] = [
   [["--stop-at", "abc"], /--stop-at must be a number/],
   [["--stop-at", "10", "--stop-when-solved"], /not both/],
   [["--name", "a/b"], /--name must be a plain folder name/],
-  [["--algo", "qlearning", "--env", "CartPole-v1"], /cannot train on CartPole-v1/],
+  [
+    ["--algo", "qlearning", "--env", "LunarLanderContinuous-v3"],
+    /qlearning cannot train on LunarLanderContinuous-v3: .*discrete action space/,
+  ],
+  [
+    ["--algo", "qlearning", "--env", "LunarLander-v3"],
+    /Box observations of 8 dimensions: set bins/,
+  ],
   [["--device", "tpu"], /--device must be one of auto, cpu, webgpu/],
 ];
 for (const [args, want] of more) {

@@ -75,7 +75,10 @@ Deno.test("bad flags give one clear line and a non-zero exit", async () => {
       ["train.ts", "--algo", "qlearning", "--env", "FrozenLake-v1", "--set", "gama=1"],
       /Unknown hyperparameter "gama"/,
     ],
-    [["train.ts", "--algo", "qlearning", "--env", "CartPole-v1"], /cannot train on CartPole-v1/],
+    [
+      ["train.ts", "--algo", "qlearning", "--env", "LunarLanderContinuous-v3"],
+      /qlearning cannot train on LunarLanderContinuous-v3: .*discrete action space/,
+    ],
     [["eval.ts", "/nonexistent/run"], /Run folder "\/nonexistent\/run" does not exist/],
     [["eval.ts"], /Expected RUN_DIR/],
   ];
