@@ -34,8 +34,9 @@ const command: CommandSpec = {
   },
 };
 
-async function main(): Promise<void> {
-  const parsed = parseFlags(command, Deno.args);
+/** Runs `deno task eval` with `args` (the flags and RUN_DIR). */
+export async function main(args: string[] = Deno.args): Promise<void> {
+  const parsed = parseFlags(command, args);
   if (!parsed) return;
   const { flags: f, positionals: [runDir] } = parsed;
   const episodes = f.episodes as number;
@@ -93,4 +94,4 @@ function formatReport(r: EvalReport, runDir: string, which: string): string {
   ].join("\n");
 }
 
-if (import.meta.main) await runCommand(main);
+if (import.meta.main) await runCommand(() => main());

@@ -24,6 +24,12 @@ import {
   resolveHyperparameters,
   schemaHelp,
 } from "./agents/hyperparameters.ts";
+import {
+  parseRecordSchedule,
+  PROGRESS_VIDEO_FLAGS,
+  RecordSchedule,
+  type RecordScheduleSpec,
+} from "./agents/progress_video.ts";
 import { createRunFolder, runTraining } from "./agents/training_run.ts";
 import { envSpec, listEnvs, make } from "./envs/registry.ts";
 import type { DevicePreference } from "./kernels/types.ts";
@@ -77,6 +83,7 @@ const command: CommandSpec = {
       help: "Continue a stopped or killed run (--steps N trains it further)",
       valueName: "RUN_DIR",
     },
+    ...PROGRESS_VIDEO_FLAGS,
     quiet: { type: "boolean", help: "No progress bar" },
   },
   helpFooter: (f) => {
@@ -108,16 +115,18 @@ const CONFIG_KEYS = [
   "hyperparameters",
   "stopAt",
   "device",
+  "videos",
   "eagleVersion",
   "createdAt",
 ];
 
-async function main(): Promise<void> {
-  const parsed = parseFlags(command, Deno.args);
+/** Runs `train.ts` with command-line `args` (also the `eagle train` subcommand). */
+export async function main(args: string[] = Deno.args): Promise<void> {
+  const parsed = parseFlags(command, args);
   if (!parsed) return;
   const f = parsed.flags;
   const resumeDir = f.resume as string | undefined;
-  const { config, run, note } = resumeDir ? await resumeRun(resumeDir, f) : await newRun(f);
+  const { config, run, note } = resumeDir ? await resumeRun(resumeDir, f) : await newRun(f, args);
   const controller = new AbortController();
   let interrupts = 0;
   const stop = (why: string) => () => {
@@ -200,12 +209,11 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return !!v && typeof v === "object" && !Array.isArray(v);
 }
 
-async function newRun(f: FlagValues): Promise<Prepared> {
+async function newRun(f: FlagValues, args: readonly string[]): Promise<Prepared> {
   const file = f.config ? await readConfigFile(f.config as string) : {};
   const src = `--config ${f.config}`;
   // Flags given on the command line win over the file, the file over the flags' defaults.
-  const given = (flag: string) =>
-    Deno.args.some((a) => a === `--${flag}` || a.startsWith(`--${flag}=`));
+  const given = (flag: string) => args.some((a) => a === `--${flag}` || a.startsWith(`--${flag}=`));
   const pick = (flag: string, fromFile: unknown) =>
     given(flag) || fromFile === undefined ? f[flag] : fromFile;
 
@@ -266,6 +274,10 @@ async function newRun(f: FlagValues): Promise<Prepared> {
     throw new UsageError(`"device" in ${src} must be one of ${DEVICES.join(", ")}; got ${device}`);
   }
   const stopAt = stopTarget(f, envId, spec.rewardThreshold, file.stopAt, src);
+  const videos = parseRecordSchedule(f) ??
+    (isObject(file.videos)
+      ? new RecordSchedule(file.videos as unknown as RecordScheduleSpec)
+      : null);
 
   const name = (f.name as string | undefined) ?? defaultRunName(envId, algoId, seed);
   if (/[\/\\]|^\.\.?$/.test(name) || name.trim() === "") {
@@ -286,6 +298,7 @@ async function newRun(f: FlagValues): Promise<Prepared> {
     envOptions,
     device: device as DevicePreference,
     stopAt,
+    videos,
   });
   return { config, run, note };
 }
@@ -365,4 +378,4 @@ async function resumeRun(dir: string, f: FlagValues): Promise<Prepared> {
   return { config, run, note };
 }
 
-if (import.meta.main) await runCommand(main);
+if (import.meta.main) await runCommand(() => main());

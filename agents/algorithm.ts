@@ -15,6 +15,7 @@ import type {
 import type { Action, Observation } from "../envs/types.ts";
 import type { DevicePreference } from "../kernels/types.ts";
 import type { HyperSchema, HyperSpecs } from "./hyperparameters.ts";
+import type { RecordSchedule } from "./progress_video.ts";
 
 /** A hyperparameter value (JSON-serialisable). */
 export type HyperValue = number | string | boolean | null | readonly number[];
@@ -43,6 +44,8 @@ export interface TrainContext<H extends Hyperparameters = Hyperparameters> {
   episodeLog: JsonlWriter<EpisodeRecord>;
   /** Stop once the 100-episode training mean return reaches this (null: never). */
   stopAt: number | null;
+  /** After which training episodes to record a progress video (null: none). */
+  videos: RecordSchedule | null;
   /** Called once when the run reaches `stopAt`; training then stops at the next safe point. */
   onSolved(info: SolvedInfo): void;
   /**

@@ -216,7 +216,7 @@ async function train(ctx: TrainContext<DqnHyper>): Promise<TrainResult> {
       seed: ctx.seed,
     }, initMlpParams(spec, new Rng(ctx.seed), "torch-default"));
     const qNet = new MlpCpu(spec, (await learner.getState()).params);
-    const monitor = networkRunMonitor(ctx, "dqn", arch, h);
+    const monitor = networkRunMonitor(ctx, "dqn", arch, h, () => qNet.params);
     const mirror = new ReplayMirror(h.bufferSize, d);
     const staging = new TransitionStaging(h.trainFreq * N, d);
     const statePath = ctx.run.path("trainingState");

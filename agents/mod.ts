@@ -54,7 +54,15 @@ export {
   type ValueOf,
 } from "./hyperparameters.ts";
 export { DivergenceError } from "./divergence.ts";
-export { loadQTable, qLearning, QTable, type QTableFile, saveQTable } from "./q_learning.ts";
+export {
+  loadQTable,
+  qLearning,
+  QTable,
+  type QTableFile,
+  saveQTable,
+  TabularReplay,
+  type TabularTransitions,
+} from "./q_learning.ts";
 export { dqn } from "./dqn.ts";
 export { a2c, ppo } from "./ppo.ts";
 export { computeGae, explainedVariance, type GaeInput } from "./gae.ts";
@@ -74,4 +82,20 @@ export {
 } from "./checkpoint.ts";
 export { type ActionBounds, loadNetworkPolicy, networkPolicy } from "./policy_loading.ts";
 export { type EpsilonScheduleKind } from "./schedules.ts";
-export { recordEpisode, type RecordOptions, type RecordResult } from "./record.ts";
+export {
+  recordEpisode,
+  recordEpisodes,
+  type RecordOptions,
+  type RecordResult,
+  type VideoFormat,
+  type VideoOptions,
+  type VideoResult,
+} from "./record.ts";
+export {
+  parseRecordSchedule,
+  type ProgressVideoOptions,
+  type ProgressVideoResult,
+  recordProgressVideo,
+  RecordSchedule,
+  type RecordScheduleSpec,
+} from "./progress_video.ts";

@@ -466,6 +466,7 @@ async function train(ctx: TrainContext<QLearningHyper>): Promise<TrainResult> {
       evalEpisodes: h.evalEpisodes,
       // Evaluation steps the raw env: the policy bins its observations as training does.
       policy: (t) => greedyPolicy(t, states),
+      current: () => table,
       save: (which, step, t): Promise<void> =>
         saveQTable(ctx.run.checkpoint(which, "qtable"), t, {
           env: ctx.envId,

@@ -11,6 +11,11 @@ import type { Hyperparameters, Policy, TrainContext } from "./algorithm.ts";
 import { type Architecture, saveNetworkCheckpoint } from "./checkpoint.ts";
 import { evaluatePolicy } from "./evaluate.ts";
 import { actionBounds, networkPolicy } from "./policy_loading.ts";
+import { recordProgressVideo } from "./progress_video.ts";
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
 
 /** Counters of a {@link RunMonitor} that a resumed run restores. */
 export interface MonitorCounters {
@@ -40,6 +45,11 @@ export interface MonitorOptions<P> {
   save: (which: CheckpointWhich, step: number, state: P) => Promise<void>;
   /** Episodes in the progress bar's recent mean return (default 20). */
   recentWindow?: number;
+  /**
+   * The live trainable state, for progress videos recorded as soon as they are due; without
+   * it they wait for the next evaluation or save.
+   */
+  current?: () => P;
 }
 
 /** Episode statistics, periodic evaluation and checkpoints for one training run. */
@@ -62,6 +72,8 @@ export class RunMonitor<P> {
   #winLength = 0;
   #winCount = 0;
   #lastYield = performance.now();
+  /** Training episodes whose progress video is due. */
+  readonly #videosDue: number[] = [];
 
   /** A monitor for the run of `ctx`. */
   constructor(ctx: TrainContext<Hyperparameters>, opts: MonitorOptions<P>) {
@@ -89,6 +101,7 @@ export class RunMonitor<P> {
    */
   recordEpisode(ret: number, length: number, envIndex: number, globalStep: number): void {
     this.episodes++;
+    if (this.#ctx.videos?.shouldRecord(this.episodes)) this.#videosDue.push(this.episodes);
     this.#winReturn += ret;
     this.#winLength += length;
     this.#winCount++;
@@ -150,8 +163,26 @@ export class RunMonitor<P> {
   async yieldSometimes(): Promise<void> {
     const now = performance.now();
     if (now - this.#lastYield < 100) return;
+    if (this.#videosDue.length && this.#opts.current) await this.#recordDue(this.#opts.current());
     await new Promise((resolve) => setTimeout(resolve, 0));
     this.#lastYield = performance.now();
+  }
+
+  /** Records the progress videos that are due with the policy of `state`. */
+  async #recordDue(state: P): Promise<void> {
+    const ctx = this.#ctx;
+    while (this.#videosDue.length) {
+      const episode = this.#videosDue.shift()!;
+      try {
+        await recordProgressVideo(ctx.run, this.#opts.policy(state), ctx.envId, episode, {
+          envOptions: ctx.envOptions,
+          seed: EVAL_SEED,
+        });
+      } catch (err) {
+        // A video is a picture of the run, not the run: training goes on without it.
+        ctx.log(`Could not record the progress video of episode ${episode}: ${message(err)}`);
+      }
+    }
   }
 
   /** Whether a periodic evaluation is due at `step`. */
@@ -164,6 +195,7 @@ export class RunMonitor<P> {
    * return improves on the best so far; returns the `eval/` scalars for the step's metrics line.
    */
   async evaluate(step: number, state: P): Promise<Record<string, number>> {
+    await this.#recordDue(state);
     const report = evaluatePolicy(this.#opts.policy(state), this.#ctx.envId, {
       envOptions: this.#ctx.envOptions,
       episodes: this.#opts.evalEpisodes,
@@ -182,9 +214,10 @@ export class RunMonitor<P> {
     };
   }
 
-  /** Saves `state` as the latest checkpoint. */
-  saveLatest(step: number, state: P): Promise<void> {
-    return this.#opts.save("latest", step, state);
+  /** Saves `state` as the latest checkpoint (and records the progress videos that are due). */
+  async saveLatest(step: number, state: P): Promise<void> {
+    await this.#recordDue(state);
+    await this.#opts.save("latest", step, state);
   }
 
   /** Reports that the full training state at `step` is saved (`status.json`). */
@@ -199,10 +232,13 @@ export function networkRunMonitor(
   algo: string,
   arch: Architecture,
   settings: { evalEvery: number; evalEpisodes: number },
+  current?: () => Float32Array,
 ): RunMonitor<Float32Array> {
   const bounds = actionBounds(ctx.envId, ctx.envOptions);
   return new RunMonitor<Float32Array>(ctx, {
-    ...settings,
+    evalEvery: settings.evalEvery,
+    evalEpisodes: settings.evalEpisodes,
+    current,
     policy: (params) => networkPolicy(arch, params, bounds),
     save: (which, step, params) =>
       saveNetworkCheckpoint(ctx.run.checkpoint(which, "safetensors"), arch, params, {

@@ -16,6 +16,7 @@ import { VERSION } from "../version.ts";
 import type { Hyperparameters, TrainResult } from "./algorithm.ts";
 import { getAlgorithm } from "./algorithms.ts";
 import { DivergenceError } from "./divergence.ts";
+import { RecordSchedule } from "./progress_video.ts";
 
 /** What a new run is. */
 export interface NewRun {
@@ -35,6 +36,8 @@ export interface NewRun {
   device?: DevicePreference;
   /** Stop when the 100-episode training mean reaches this. */
   stopAt?: number | null;
+  /** When to record progress videos. */
+  videos?: RecordSchedule | null;
 }
 
 /** Creates the run folder and writes its config; returns the config. */
@@ -49,6 +52,7 @@ export async function createRunFolder(run: RunFolder | string, spec: NewRun): Pr
     envOptions: spec.envOptions ?? {},
     device: spec.device ?? "auto",
     stopAt: spec.stopAt ?? null,
+    videos: spec.videos?.toJSON() ?? null,
     eagleVersion: VERSION,
     createdAt: new Date().toISOString(),
   };
@@ -148,6 +152,7 @@ export async function runTraining(
       signal: stop.signal,
       resume: options.resume ?? false,
       stopAt: config.stopAt ?? null,
+      videos: config.videos ? new RecordSchedule(config.videos) : null,
       log,
       onSolved: (info) => {
         solved ??= info;

@@ -26,6 +26,8 @@ export interface RunConfig {
   device?: string;
   /** Stop when the 100-episode training mean return reaches this (null: train to the end). */
   stopAt?: number | null;
+  /** Progress videos: after every `every` training episodes and/or after the `at` episodes. */
+  videos?: { every: number | null; at: readonly number[] } | null;
   /** Eagle version that wrote the run. */
   eagleVersion: string;
   /** ISO time the run started. */
