@@ -9,6 +9,7 @@ const suites: Record<string, string> = {
   kernels: "training-step throughput: Eagle WebGPU/CPU kernels vs TensorFlow.js",
   train: "learning quality: steps and seconds to a mean return of 200 on LunarLander",
   api: "REST API load: requests/s and latency of /api/predict",
+  sweep: "sweep runner: --parallel 2 vs 1 speed-up, overhead per trial, TPE vs random",
 };
 
 const [name, ...rest] = Deno.args;
