@@ -46,13 +46,30 @@ export const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
     summary: "Draw a run's episode returns, rolling mean and threshold as a PNG",
     load: async () => (await import("./plot.ts")).main,
   },
+  sweep: {
+    summary: "Run a hyperparameter sweep (SWEEP.json), or join one as a --worker",
+    load: async () => (await import("./sweep.ts")).main,
+  },
+  serve: {
+    summary: "Serve the REST API alone for a run folder (like uvicorn api:app)",
+    load: async () => (await import("./dashboard/serve.ts")).main,
+  },
+  dashboard: {
+    summary: "Serve the web dashboard and the REST API over a runs folder",
+    load: async () => (await import("./dashboard/main.ts")).main,
+  },
 };
 
 /**
  * Subcommands for Eagle's own child processes, not listed in `--help`: in the binary there is
  * no `deno run` to start a script, so `sweep` starts each trial as `eagle sweep-trial JOB`.
  */
-export const INTERNAL_SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {};
+export const INTERNAL_SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
+  "sweep-trial": {
+    summary: "One trial of a sweep (started by `eagle sweep`)",
+    load: async () => (await import("./sweeps/trial_process.ts")).main,
+  },
+};
 
 /** `eagle --help`. */
 export function usage(): string {

@@ -13,7 +13,7 @@ import { plotReturns } from "./render/line_plot.ts";
 import { encodePng } from "./render/png.ts";
 
 /** File name of the plot inside the run folder when `--out` is not given. */
-export const SCORES_PLOT = "scores.png";
+export const SCORES_PLOT: string = RUN_FILES.scores;
 
 const command: CommandSpec = {
   usage: "deno task plot",

@@ -67,9 +67,10 @@ const sweepCommand: CommandSpec = {
 
 const workerCommand: CommandSpec = { ...sweepCommand, positionals: [] };
 
-async function main(): Promise<void> {
-  const isWorker = Deno.args.includes("--worker");
-  const parsed = parseFlags(isWorker ? workerCommand : sweepCommand, Deno.args);
+/** Runs `deno task sweep` with `args` (also the `eagle sweep` subcommand). */
+export async function main(args: string[] = Deno.args): Promise<void> {
+  const isWorker = args.includes("--worker");
+  const parsed = parseFlags(isWorker ? workerCommand : sweepCommand, args);
   if (!parsed) return;
   const f = parsed.flags;
   if (isWorker && (!f.storage || !f.study)) {
@@ -110,4 +111,4 @@ async function main(): Promise<void> {
   if (result.stopped) Deno.exit(130);
 }
 
-if (import.meta.main) await runCommand(main);
+if (import.meta.main) await runCommand(() => main());

@@ -368,7 +368,8 @@ async function resumeRun(dir: string, f: FlagValues): Promise<Prepared> {
     config.totalSteps = plan.steps;
     note = plan.note;
   }
-  if (st && st.globalStep >= config.totalSteps) {
+  // A run killed after its last save but before it was marked finished resumes to finish.
+  if (st?.state === "finished" && st.globalStep >= config.totalSteps) {
     throw new UsageError(
       `${run.dir} already reached ${st.globalStep} of ${config.totalSteps} steps; ` +
         `pass --steps N with a larger N to train further`,

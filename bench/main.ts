@@ -8,7 +8,8 @@ const suites: Record<string, string> = {
   env: "environment steps/s: planck vs box2d-wasm, single and vector envs",
   kernels: "training-step throughput: Eagle WebGPU/CPU kernels vs TensorFlow.js",
   train: "learning quality: steps and seconds to a mean return of 200 on LunarLander",
-  api: "REST API load: requests/s and latency of /api/predict",
+  api:
+    "REST API load: /api/predict and /api/health req/s and latency, /api/health during 300 concurrent /api/play",
   sweep: "sweep runner: --parallel 2 vs 1 speed-up, overhead per trial, TPE vs random",
 };
 

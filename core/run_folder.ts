@@ -11,6 +11,8 @@
  *   `qtable_best.json` / `qtable.json` (tabular); `state.safetensors`, the full training
  *   state a resume continues from;
  * - `eval.json`: the latest `deno task eval` report;
+ * - `evaluations/<checkpoint>_<episodes>_<seed>.json`: the dashboard's on-demand evaluations;
+ * - `scores.png`: the episode-return curve `deno task plot` draws;
  * - `events.out.tfevents.<time>.<host>`: the same scalars for TensorBoard (`tensorboard.ts`
  *   names them; a resumed run adds a file);
  * - `videos/`: recorded episodes.
@@ -46,6 +48,8 @@ export const RUN_FILES = {
   eval: "eval.json",
   trainingState: "state.safetensors",
   videos: "videos",
+  evaluations: "evaluations",
+  scores: "scores.png",
 } as const;
 
 /** A fixed file of a run folder. */

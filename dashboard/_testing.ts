@@ -65,15 +65,20 @@ export async function trainRun(
   return dir;
 }
 
-/** Sends raw HTTP/1.1 bytes to `port` (no URL normalisation, unlike `fetch`); returns the status and body. */
+/**
+ * Sends raw HTTP/1.1 bytes to `port` (no URL normalisation, unlike `fetch`, and any `Host`);
+ * returns the status and body.
+ */
 export async function rawRequest(
   port: number,
   requestLine: string,
+  headers: Record<string, string> = { Host: "127.0.0.1" },
 ): Promise<{ status: number; body: string }> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   try {
+    const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join("");
     await conn.write(
-      new TextEncoder().encode(`${requestLine}\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`),
+      new TextEncoder().encode(`${requestLine}\r\n${lines}Connection: close\r\n\r\n`),
     );
     const chunks: Uint8Array[] = [];
     const buf = new Uint8Array(16384);

@@ -1,25 +1,31 @@
 /**
- * The REST API under `/api`: health, runs and their metrics, and the trained policies
- * (`predict`, `play`, `evaluate`). Every error is a 4xx/5xx JSON `{ error: { field, message } }`;
- * the OpenAPI document in `openapi.ts` describes each route.
+ * The REST API's handlers, on the routes `api_schema.ts` declares. {@link modelRoutes} is the
+ * tutorial's FastAPI service (`/health`, `/predict`, `/play`, `/evaluate`), served at the root
+ * and under `/api`; {@link apiRoutes} adds the run folders and the OpenAPI document under
+ * `/api`. Play and evaluate run on the policy workers and are cancelled when their client
+ * leaves; every error is the JSON of `validate.ts`.
  * @module
  */
-import { Hono } from "hono";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { EvalReport } from "../core/run_log.ts";
 import { VERSION } from "../version.ts";
-import type { EvalPool } from "./eval_pool.ts";
-import { openApiDocument } from "./openapi.ts";
-import { type ObservationShape, parseState, playEpisode, type PolicyStore } from "./policies.ts";
-import type { RunStore } from "./runs.ts";
 import {
-  HttpError,
-  onlyKeys,
-  optionalBool,
-  optionalInt,
-  optionalString,
-  queryInt,
-  readJsonObject,
-} from "./validate.ts";
+  evaluateGetRoute,
+  evaluatePostRoute,
+  healthRoute,
+  metricsRoute,
+  playRoute,
+  predictRoute,
+  runRoute,
+  runsRoute,
+} from "./api_schema.ts";
+import { openApiDocument } from "./openapi.ts";
+import { type LoadedPolicy, parseState, type PolicyStore } from "./policies.ts";
+import type { PolicyPool, PolicyRef } from "./policy_pool.ts";
+import type { RunStore } from "./runs.ts";
+import { HttpError, validationHook } from "./validate.ts";
 
 /** What the API routes read from. */
 export interface ApiDeps {
@@ -27,60 +33,150 @@ export interface ApiDeps {
   runs: RunStore;
   /** Loaded policies. */
   policies: PolicyStore;
-  /** Background evaluator. */
-  evaluator: EvalPool;
+  /** Play and evaluate workers. */
+  pool: PolicyPool;
   /** `performance.now()` when the server started. */
   startedAt: number;
 }
 
-/** Largest `episodes` of `/api/evaluate`. */
-export const MAX_EVAL_EPISODES = 1000;
-/** Largest seed accepted (numpy seeds go higher; this keeps `seed + episodes` exact). */
-export const MAX_SEED = 2 ** 32 - 1;
+function newApp(): OpenAPIHono {
+  return new OpenAPIHono({ defaultHook: validationHook });
+}
 
-/** Builds the `/api` routes (mount at `/api`). */
-export function apiRoutes(deps: ApiDeps): Hono {
-  const api = new Hono();
-  const { runs, policies, evaluator } = deps;
+/** The tutorial's service: health, predict, play and evaluate (mount at `/` and `/api`). */
+export function modelRoutes(deps: ApiDeps): OpenAPIHono {
+  const { runs, policies, pool } = deps;
+  const api = newApp();
 
-  api.get("/health", async (c) => {
-    const model = await policies.defaultRun();
-    let env: string | null = null, algo: string | null = null;
-    let state: ObservationShape | null = null;
-    if (model) {
-      try {
-        const loaded = await policies.get(model);
-        env = loaded.config.env;
-        algo = loaded.config.algo;
-        state = loaded.obs;
-      } catch { /* no loadable checkpoint (yet): health still answers */ }
-    }
+  api.openapi(healthRoute, async (c) => {
+    const served = await policies.served();
+    const loaded = served.loaded;
     return c.json({
-      status: "ok",
-      model,
-      env,
-      algo,
-      state_shape: state,
-      uptime_s: Math.round(performance.now() - deps.startedAt) / 1000,
+      status: "healthy" as const,
+      model_loaded: loaded !== null,
+      model_path: served.id === null ? null : runs.displayPath(served.id),
+      model: served.id,
+      model_pinned: served.pinned,
+      ...(served.error === null ? {} : { model_error: served.error }),
+      env: loaded?.config.env ?? null,
+      algo: loaded?.config.algo ?? null,
+      checkpoint: loaded?.checkpoint ?? null,
+      state_shape: loaded?.obs ?? null,
+      action_names: loaded?.actionNames?.slice() ?? null,
+      workers: pool.status(),
       version: VERSION,
-    });
+      uptime_s: Math.round(performance.now() - deps.startedAt) / 1000,
+    }, 200);
   });
 
-  api.get("/runs", async (c) => c.json({ runs: await runs.list() }));
+  api.openapi(predictRoute, async (c) => {
+    const { state, run } = c.req.valid("json");
+    const loaded = await policies.get(run);
+    const decision = loaded.policy.decide(parseState(state, loaded.obs));
+    const values = decision.qValues ?? decision.probs ?? [];
+    if (![...values].every(Number.isFinite)) {
+      // JSON would carry these as null: a clear refusal is better than a silent one.
+      throw new HttpError(
+        409,
+        run === undefined ? null : "run",
+        `The policy of run ${JSON.stringify(loaded.runId)} gave non-finite outputs for this ` +
+          "state (its weights may have diverged); retrain it or serve another run",
+      );
+    }
+    const action = typeof decision.action === "number"
+      ? decision.action
+      : Array.from(decision.action);
+    return c.json({
+      run: loaded.runId,
+      action,
+      action_name: typeof action === "number" ? loaded.actionNames?.[action] ?? null : null,
+      q_values: decision.qValues ? Array.from(decision.qValues) : null,
+      ...(decision.probs ? { probs: Array.from(decision.probs) } : {}),
+    }, 200);
+  });
 
-  api.get("/runs/:id", async (c) => {
-    const id = c.req.param("id");
+  api.openapi(playRoute, async (c) => {
+    const { seed, run } = c.req.valid("json");
+    const loaded = await policies.get(run);
+    const episode = await pool.play(
+      refOf(loaded),
+      seed ?? Math.floor(Math.random() * 1e9),
+      c.req.raw.signal,
+    );
+    return c.json(episode, 200);
+  });
+
+  api.openapi(evaluateGetRoute, async (c) => {
+    const { n_episodes, seed, run } = c.req.valid("query");
+    const loaded = await policies.get(run);
+    const r = await pool.evaluate(refOf(loaded), n_episodes, seed, c.req.raw.signal);
+    const two = (x: number) => Math.round(x * 100) / 100;
+    return c.json({
+      run: loaded.runId,
+      seed,
+      n_episodes: r.episodes,
+      mean_reward: two(r.mean_reward),
+      std_reward: two(r.std_reward),
+      min_reward: two(r.min_reward),
+      max_reward: two(r.max_reward),
+      win_rate: Math.round(r.success_rate * 1000) / 10,
+      avg_steps: Math.round(r.mean_steps * 10) / 10,
+    }, 200);
+  });
+
+  api.openapi(evaluatePostRoute, async (c) => {
+    const { episodes, seed, per_episode, run } = c.req.valid("json");
+    const loaded = await policies.get(run);
+    const report: EvalReport = await pool.evaluate(
+      refOf(loaded),
+      episodes,
+      seed,
+      c.req.raw.signal,
+    );
+    const { per_episode: results, ...summary } = report;
+    return c.json({
+      run: loaded.runId,
+      ...summary,
+      ...(per_episode ? { per_episode: results } : {}),
+    }, 200);
+  });
+
+  // A known path with the wrong method: 405 with the allowed ones, rather than a bare 404.
+  for (
+    const [path, allow] of [["/predict", "POST"], ["/play", "POST"], ["/evaluate", "GET, POST"]]
+  ) {
+    api.all(path, (c) => {
+      throw new HttpError(405, null, `Use ${allow} for ${c.req.path}`, { allow });
+    });
+  }
+  return api;
+}
+
+/** Everything under `/api`: the model routes, the run folders and `/openapi.json`. */
+export function apiRoutes(deps: ApiDeps): OpenAPIHono {
+  const { runs } = deps;
+  const api = newApp();
+  api.route("/", modelRoutes(deps));
+
+  api.openapi(runsRoute, async (c) => c.json({ runs: await runs.list() }, 200));
+
+  api.openapi(runRoute, async (c) => {
+    const { id } = c.req.valid("param");
     const [summary, config, evaluation] = await Promise.all([
       runs.summary(id),
       runs.config(id),
       runs.evalReport(id),
     ]);
-    return c.json({ ...summary, config, eval: evaluation });
+    return c.json({
+      ...summary,
+      config: config as unknown as Record<string, unknown>,
+      eval: evaluation,
+    }, 200);
   });
 
-  api.get("/runs/:id/metrics", async (c) => {
-    const id = c.req.param("id");
-    const since = queryInt(c.req.query("since"), "since", Number.MAX_SAFE_INTEGER, 0);
+  api.openapi(metricsRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const { since } = c.req.valid("query");
     const [{ records, keys }, status] = await Promise.all([runs.metrics(id), runs.status(id)]);
     return c.json({
       run: id,
@@ -89,82 +185,37 @@ export function apiRoutes(deps: ApiDeps): Hono {
       next: records.length,
       keys,
       records: records.slice(since),
-    });
+    }, 200);
   });
 
-  api.post("/predict", async (c) => {
-    const body = await readJsonObject(c.req.raw);
-    onlyKeys(body, ["state", "run"]);
-    if (!("state" in body)) {
-      throw new HttpError(400, "state", "state is required: the observation as a list of numbers");
-    }
-    const loaded = await policies.get(optionalString(body, "run"));
-    const decision = loaded.policy.decide(parseState(body.state, loaded.obs));
-    const action = typeof decision.action === "number"
-      ? decision.action
-      : Array.from(decision.action);
-    const out: Record<string, unknown> = {
-      run: loaded.runId,
-      action,
-      action_name: typeof action === "number" ? loaded.actionNames?.[action] ?? null : null,
-    };
-    if (decision.qValues) out.q_values = Array.from(decision.qValues);
-    if (decision.probs) out.probs = Array.from(decision.probs);
-    return c.json(out);
-  });
-
-  api.post("/play", async (c) => {
-    const body = await readJsonObject(c.req.raw);
-    onlyKeys(body, ["run", "seed"]);
-    const seed = optionalInt(body, "seed", 0, MAX_SEED, Math.floor(Math.random() * 1e9));
-    const loaded = await policies.get(optionalString(body, "run"));
-    return c.json(playEpisode(loaded, seed));
-  });
-
-  api.post("/evaluate", async (c) => {
-    const body = await readJsonObject(c.req.raw);
-    onlyKeys(body, ["run", "episodes", "seed", "per_episode"]);
-    if (body.episodes === undefined) {
-      throw new HttpError(
-        400,
-        "episodes",
-        `episodes is required: an integer from 1 to ${MAX_EVAL_EPISODES}`,
-      );
-    }
-    const episodes = optionalInt(body, "episodes", 1, MAX_EVAL_EPISODES, 100);
-    const seed = optionalInt(body, "seed", 0, MAX_SEED, 0);
-    const perEpisode = optionalBool(body, "per_episode", false);
-    // Loading here validates the run (and its checkpoint) before queueing any work.
-    const loaded = await policies.get(optionalString(body, "run"));
-    const id = loaded.runId;
-    const report = await evaluator.run({
-      runDir: await runs.runDir(id, "run"),
-      config: loaded.config,
-      signature: await runs.checkpointSignature(id, "run"),
-      episodes,
-      seed,
-    });
-    const { per_episode, ...summary } = report;
-    return c.json(perEpisode ? { run: id, ...summary, per_episode } : { run: id, ...summary });
-  });
-
-  api.get("/openapi.json", (c) => c.json(openApiDocument()));
-
-  // Known paths with the wrong method: 405 with the allowed one, rather than a bare 404.
-  for (const [path, allow] of [["/predict", "POST"], ["/play", "POST"], ["/evaluate", "POST"]]) {
-    api.all(path, () => {
-      throw new HttpError(405, null, `Use ${allow} for /api${path}`);
-    });
-  }
+  let document: Record<string, unknown> | null = null;
+  api.get("/openapi.json", (c) => c.json(document ??= openApiDocument(api)));
   return api;
 }
 
-/** Renders an error as the API's JSON error body (500s without details of the failure). */
+function refOf(loaded: LoadedPolicy): PolicyRef {
+  return {
+    runId: loaded.runId,
+    runDir: loaded.dir,
+    config: loaded.config,
+    signature: loaded.signature,
+  };
+}
+
+/**
+ * Renders an error as the API's JSON error body: an `HttpError` as itself, Hono's own
+ * (`HTTPException`) with its status, anything else as a 500 without details.
+ */
 export function jsonError(c: Context, err: unknown): Response {
+  if (err instanceof HTTPException && !(err instanceof HttpError)) {
+    const status = err.status as HttpError["status"];
+    return jsonError(c, new HttpError(status, null, err.message || "Bad request"));
+  }
   if (err instanceof HttpError) {
     const headers: Record<string, string> = {};
-    if (err.status === 405) headers.Allow = /Use (\w+)/.exec(err.message)?.[1] ?? "GET";
+    if (err.allow) headers.Allow = err.allow;
+    if (err.retryAfter !== undefined) headers["Retry-After"] = String(err.retryAfter);
     return c.json(err.toJSON(), err.status, headers);
   }
-  return c.json({ error: { field: null, message: "Internal server error" } }, 500);
+  return c.json(new HttpError(500, null, "Internal server error").toJSON(), 500);
 }

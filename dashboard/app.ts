@@ -1,23 +1,32 @@
 /**
- * The dashboard's Hono app over a runs folder: server-rendered pages, the `/api` routes and
- * the static files, with one error handler so that no request can crash the server.
- * `serveDashboard` runs it with `Deno.serve` (tests use port 0).
+ * The dashboard's Hono app over a runs folder: server-rendered pages and their data routes,
+ * the REST API under `/api` (its model routes also at the root, where the tutorial's clients
+ * call them), and the static files, behind the Host and same-origin checks of
+ * `request_guard.ts`, with one error handler so that no request can crash the server.
+ * `serveDashboard` runs it behind `http_guard.ts` (tests use port 0); with `pages: false` it
+ * serves the API alone (`deno task serve`).
  * @module
  */
 import { Hono } from "hono";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
 import type { VNode } from "preact";
 import { renderToString } from "preact-render-to-string";
 import { join } from "node:path";
-import { envSpec, make } from "../envs/registry.ts";
-import { apiRoutes, jsonError } from "./api.ts";
+import { envSpec } from "../envs/registry.ts";
+import { apiRoutes, jsonError, modelRoutes } from "./api.ts";
+import { MODEL_PATHS } from "./api_schema.ts";
 import { islandAssets } from "./assets.ts";
-import { EvalPool } from "./eval_pool.ts";
-import { OPERATIONS } from "./openapi.ts";
+import { type ConnectionLimits, serveGuarded } from "./http_guard.ts";
+import { openApiDocument, operationsOf } from "./openapi.ts";
+import { replayPageData, runPageData } from "./page_data.ts";
+import { pageRoutes } from "./page_routes.ts";
 import { PolicyStore } from "./policies.ts";
+import { PolicyPool } from "./policy_pool.ts";
+import { allowedHosts, hostGuard, sameOriginGuard } from "./request_guard.ts";
 import { RunStore } from "./runs.ts";
-import { HttpError } from "./validate.ts";
-import type { ReplayScene } from "./islands/props.ts";
+import { ClientGone, HttpError } from "./validate.ts";
 import { ApiDocsPage } from "./pages/api_docs.tsx";
 import { ComparePage } from "./pages/compare.tsx";
 import { ErrorPage } from "./pages/error.tsx";
@@ -29,10 +38,24 @@ import { RunsListPage } from "./pages/runs_list.tsx";
 export interface AppOptions {
   /** The runs folder. */
   runsDir: string;
-  /** Run served when a request names none (`--model`). */
+  /** Run served when a request names none (`--model`); default: the newest finished run. */
   model?: string;
+  /** Show only the `model` run of the folder (`deno task serve RUN_DIR`). */
+  onlyModel?: boolean;
+  /** Serve the pages (default true); false: the API alone, at the root and under `/api`. */
+  pages?: boolean;
   /** Milliseconds a loaded policy is trusted before its checkpoint files are re-checked. */
   recheckMs?: number;
+  /** The interface the server is bound to: its Host header is accepted (default 127.0.0.1). */
+  host?: string;
+  /** More Host names to accept (`--allow-host`; `*`: any). */
+  allowHosts?: readonly string[];
+  /** Play/evaluate workers (default: the cores less one, 1 to 4). */
+  workers?: number;
+  /** Play/evaluate jobs allowed to wait (default 64). */
+  queueLimit?: number;
+  /** Told when the served model (the newest finished run) changes. */
+  onModelChange?: (id: string | null) => void;
 }
 
 /** The app and what it holds open. */
@@ -43,7 +66,9 @@ export interface Dashboard {
   runs: RunStore;
   /** Loaded policies. */
   policies: PolicyStore;
-  /** Stops the evaluation worker. */
+  /** Play and evaluate workers. */
+  pool: PolicyPool;
+  /** Stops the workers. */
   close(): void;
 }
 
@@ -54,10 +79,26 @@ const CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self
 
 /** Builds the dashboard app over `options.runsDir`. */
 export function createApp(options: AppOptions): Dashboard {
-  const runs = new RunStore(options.runsDir);
-  const policies = new PolicyStore(runs, { model: options.model, recheckMs: options.recheckMs });
-  const evaluator = new EvalPool();
+  const withPages = options.pages ?? true;
+  const runs = new RunStore(options.runsDir, {
+    only: options.onlyModel ? options.model : undefined,
+  });
+  const policies = new PolicyStore(runs, {
+    model: options.model,
+    recheckMs: options.recheckMs,
+    onModelChange: options.onModelChange,
+  });
+  const pool = new PolicyPool({
+    workers: options.workers,
+    queueLimit: options.queueLimit,
+    sanitize: (m) => runs.relative(m),
+  });
+  const hosts = allowedHosts(options.host ?? "127.0.0.1", options.allowHosts);
   const app = new Hono();
+  // The API answers JSON and refuses other sites; /api/docs is a page.
+  const isApi = (path: string) =>
+    !withPages || (path.startsWith("/api/") && path !== "/api/docs") ||
+    (MODEL_PATHS as readonly string[]).includes(path);
 
   app.use("*", async (c, next) => {
     await next();
@@ -66,29 +107,65 @@ export function createApp(options: AppOptions): Dashboard {
       c.header("Content-Security-Policy", CSP);
     }
   });
+  app.use("*", hostGuard(hosts));
+  app.use("*", sameOriginGuard(hosts, isApi));
 
-  app.route("/api", apiRoutes({ runs, policies, evaluator, startedAt: performance.now() }));
+  const deps = { runs, policies, pool, startedAt: performance.now() };
+  const api = apiRoutes(deps);
+  app.route("/api", api);
+  const pages = withPages ? pageRoutes({ runs }) : null;
+  if (pages) {
+    app.route("/", modelRoutes(deps));
+    mountPages(app, runs, policies, api);
+    app.route("/", pages.app);
+  } else {
+    app.route("/", api);
+  }
 
+  app.notFound((c) =>
+    isApi(c.req.path)
+      ? jsonError(c, new HttpError(404, null, `No API route ${c.req.path}; see /api/openapi.json`))
+      : page(c, ErrorPage({ status: 404, message: `No page at ${c.req.path}` }), 404)
+  );
+
+  app.onError((err, c) => {
+    if (err instanceof ClientGone) {
+      // Nobody is left to read it: no log, no stack (499 as nginx logs it).
+      return new Response(null, { status: 499 });
+    }
+    if (!(err instanceof HttpError) && !(err instanceof HTTPException)) {
+      // Details go to the server log only: a response never carries a stack.
+      console.error(`${c.req.method} ${c.req.path} failed:`, err);
+    }
+    if (isApi(c.req.path)) return jsonError(c, err);
+    const status = err instanceof HttpError ? err.status : 500;
+    const message = err instanceof HttpError ? err.message : "Internal server error";
+    return page(c, ErrorPage({ status, message }), status);
+  });
+
+  return {
+    app,
+    runs,
+    policies,
+    pool,
+    close: () => {
+      pool.close();
+      pages?.close();
+    },
+  };
+}
+
+/** The pages, the docs page and the static files. */
+function mountPages(app: Hono, runs: RunStore, policies: PolicyStore, api: OpenAPIHono): void {
   app.get("/", async (c) => page(c, RunsListPage({ runs: await runs.list(), root: runs.root })));
 
-  app.get("/runs/:id", async (c) => {
-    const id = c.req.param("id");
-    const [summary, config, evaluation] = await Promise.all([
-      runs.summary(id),
-      runs.config(id),
-      runs.evalReport(id),
-    ]);
-    return page(c, RunPage({ summary, config, evaluation, threshold: threshold(config.env) }));
-  });
+  app.get("/runs/:id", async (c) => page(c, RunPage(await runPageData(runs, c.req.param("id")))));
 
-  app.get("/runs/:id/replay", async (c) => {
-    const id = c.req.param("id");
-    const summary = await runs.summary(id);
-    const config = await runs.config(id);
-    const raw = c.req.query("seed");
-    const seed = raw && /^\d{1,9}$/.test(raw) ? Number(raw) : Math.floor(Math.random() * 1e6);
-    return page(c, ReplayPage({ summary, scene: sceneOf(config.env, config.envOptions), seed }));
-  });
+  app.get(
+    "/runs/:id/replay",
+    async (c) =>
+      page(c, ReplayPage(await replayPageData(runs, c.req.param("id"), c.req.query("seed")))),
+  );
 
   app.get("/runs/:id/files/:name", async (c) => {
     const path = await runs.gifPath(c.req.param("id"), c.req.param("name"));
@@ -114,7 +191,9 @@ export function createApp(options: AppOptions): Dashboard {
     );
   });
 
+  let operations: ReturnType<typeof operationsOf> | null = null;
   app.get("/api/docs", async (c) => {
+    operations ??= operationsOf(openApiDocument(api));
     const examples: Record<string, Record<string, unknown>> = {};
     let exampleRun: string | null = null;
     try {
@@ -127,8 +206,10 @@ export function createApp(options: AppOptions): Dashboard {
     } catch {
       exampleRun = (await runs.ids())[0] ?? null;
     }
-    return page(c, ApiDocsPage({ operations: OPERATIONS, examples, exampleRun }));
+    return page(c, ApiDocsPage({ operations, examples, exampleRun }));
   });
+  // FastAPI serves its docs at /docs; the tutorial's readers will look there.
+  app.get("/docs", (c) => c.redirect("/api/docs"));
 
   app.get(
     "/static/style.css",
@@ -153,9 +234,7 @@ export function createApp(options: AppOptions): Dashboard {
       return c.body(
         `console.error("Eagle: the client bundle failed to build; see the server log");`,
         503,
-        {
-          "Content-Type": "text/javascript; charset=utf-8",
-        },
+        { "Content-Type": "text/javascript; charset=utf-8" },
       );
     }
   });
@@ -170,32 +249,9 @@ export function createApp(options: AppOptions): Dashboard {
 
   // Browsers ask for it on every page; an empty answer keeps their consoles clean.
   app.get("/favicon.ico", (c) => c.body(null, 204));
-
-  app.notFound((c) =>
-    c.req.path.startsWith("/api/")
-      ? jsonError(c, new HttpError(404, null, `No API route ${c.req.path}; see /api/docs`))
-      : page(c, ErrorPage({ status: 404, message: `No page at ${c.req.path}` }), 404)
-  );
-
-  app.onError((err, c) => {
-    if (!(err instanceof HttpError)) {
-      // Details go to the server log only: a response never carries a stack.
-      console.error(`${c.req.method} ${c.req.path} failed:`, err);
-    }
-    if (c.req.path.startsWith("/api/")) return jsonError(c, err);
-    const status = err instanceof HttpError ? err.status : 500;
-    const message = err instanceof HttpError ? err.message : "Internal server error";
-    return page(c, ErrorPage({ status, message }), status);
-  });
-
-  return { app, runs, policies, close: () => evaluator.close() };
 }
 
-function page(
-  c: Context,
-  vnode: VNode,
-  status: 200 | 400 | 404 | 405 | 409 | 413 | 415 | 500 | 503 = 200,
-) {
+function page(c: Context, vnode: VNode, status: HttpError["status"] | 200 = 200) {
   return c.html("<!doctype html>" + renderToString(vnode), status);
 }
 
@@ -207,34 +263,13 @@ function threshold(envId: string): number | null {
   }
 }
 
-/** How the replay page draws states of `envId`. */
-export function sceneOf(envId: string, envOptions: Record<string, unknown> = {}): ReplayScene {
-  if (envId.startsWith("LunarLander")) return { kind: "lunar" };
-  if (envId.startsWith("CartPole")) return { kind: "cartpole" };
-  try {
-    // Grid worlds expose their map as `desc`, under any wrappers `make` adds.
-    let env: unknown = make(envId, envOptions);
-    const root = env as { close(): void };
-    while (env && typeof env === "object") {
-      const desc = (env as { desc?: unknown }).desc;
-      if (Array.isArray(desc) && desc.every((r) => typeof r === "string")) {
-        root.close();
-        return { kind: "grid", desc };
-      }
-      env = (env as { env?: unknown }).env;
-    }
-    root.close();
-  } catch { /* unknown env: draw states generically */ }
-  return { kind: "generic" };
-}
-
 /** A running dashboard server. */
 export interface DashboardServer extends Dashboard {
   /** Base URL, e.g. `http://127.0.0.1:8000`. */
   url: string;
   /** Bound port. */
   port: number;
-  /** Stops the server and the worker, waiting for open requests to finish. */
+  /** Stops the server and the workers, waiting for open requests to finish. */
   shutdown(): Promise<void>;
 }
 
@@ -242,28 +277,33 @@ export interface DashboardServer extends Dashboard {
 export interface ServeOptions extends AppOptions {
   /** Port (0: any free one). */
   port?: number;
-  /** Interface (default 127.0.0.1: loopback only). */
-  host?: string;
+  /** Slow-client limits (`http_guard.ts`'s defaults otherwise). */
+  limits?: Partial<ConnectionLimits>;
 }
 
-/** Serves the dashboard with `Deno.serve`. */
+/** Serves the dashboard (loopback only unless `host` says otherwise). */
 export function serveDashboard(options: ServeOptions): DashboardServer {
-  const dash = createApp(options);
   const host = options.host ?? "127.0.0.1";
-  const server = Deno.serve({
-    port: options.port ?? 8000,
-    hostname: host,
-    onListen: () => {},
-    // Last line of defence behind app.onError.
-    onError: () =>
-      Response.json({ error: { field: null, message: "Internal server error" } }, { status: 500 }),
-  }, dash.app.fetch);
-  const addr = server.addr as Deno.NetAddr;
+  const dash = createApp({ ...options, host });
+  let server;
+  try {
+    server = serveGuarded({
+      hostname: host,
+      port: options.port ?? 8000,
+      limits: options.limits,
+      // Last line of defence behind app.onError.
+      onError: () =>
+        Response.json(new HttpError(500, null, "Internal server error").toJSON(), { status: 500 }),
+    }, dash.app.fetch);
+  } catch (err) {
+    dash.close();
+    throw err;
+  }
   const shownHost = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
   return {
     ...dash,
-    url: `http://${shownHost}:${addr.port}`,
-    port: addr.port,
+    url: `http://${shownHost}:${server.addr.port}`,
+    port: server.addr.port,
     async shutdown() {
       dash.close();
       await server.shutdown();

@@ -1,12 +1,12 @@
 /**
- * The browser code of the dashboard: `islands/main.ts` (charts, replay, table sorting, API
- * forms) bundled with `deno bundle` into one script and one stylesheet (uPlot's CSS). Bundles
+ * The browser code of the dashboard: `islands/main.ts` (charts, return curve, evaluate panel,
+ * replay player, table sorting, API forms) bundled with `deno bundle` into one script and one stylesheet (uPlot's CSS). Bundles
  * are cached in the temp folder under a hash of the island sources and the Deno version, so
  * only the first start after a change pays for the build.
  * @module
  */
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 
 /** A built bundle. */
 export interface Assets {
@@ -20,6 +20,7 @@ export interface Assets {
 
 const HERE = import.meta.dirname!;
 const ISLANDS = join(HERE, "islands");
+const COMPONENTS = join(HERE, "components");
 const ROOT = dirname(HERE);
 
 let building: Promise<Assets> | null = null;
@@ -33,13 +34,18 @@ export function islandAssets(): Promise<Assets> {
   return building;
 }
 
-/** A hash of everything the bundle depends on that can change between starts. */
+/**
+ * A hash of everything the bundle depends on that can change between starts: the islands and
+ * the components folder (islands share its formatting helpers).
+ */
 async function sourceHash(): Promise<string> {
   const parts: string[] = [Deno.version.deno];
-  const names: string[] = [];
-  for await (const e of Deno.readDir(ISLANDS)) if (e.isFile) names.push(e.name);
-  for (const name of names.sort()) {
-    parts.push(name, await Deno.readTextFile(join(ISLANDS, name)));
+  for (const dir of [ISLANDS, COMPONENTS]) {
+    const names: string[] = [];
+    for await (const e of Deno.readDir(dir)) if (e.isFile) names.push(e.name);
+    for (const name of names.sort()) {
+      parts.push(`${basename(dir)}/${name}`, await Deno.readTextFile(join(dir, name)));
+    }
   }
   const config = JSON.parse(await Deno.readTextFile(join(ROOT, "deno.json")));
   parts.push(JSON.stringify(config.imports ?? {}));

@@ -1,42 +1,47 @@
 /**
- * `deno task dashboard [--runs DIR] [--port 8000] [--host 127.0.0.1] [--model RUN]`: serves the
- * web dashboard and the REST API over a runs folder, read live.
+ * `deno task dashboard [--runs DIR] [--port 8000] [--host 127.0.0.1] [--model RUN]
+ * [--allow-host NAME]`: serves the web dashboard and the REST API over a runs folder, read live.
  * @module
  */
+import { basename, dirname, resolve } from "node:path";
 import { type CommandSpec, parseFlags, runCommand, UsageError } from "../core/cli.ts";
 import { serveDashboard } from "./app.ts";
 import { islandAssets } from "./assets.ts";
+import { listen, SERVER_FLAGS, stopOnSignals } from "./server_cli.ts";
 import { RunStore } from "./runs.ts";
 import { HttpError } from "./validate.ts";
 
 const command: CommandSpec = {
   usage: "deno task dashboard",
-  description: "Serves the web dashboard and REST API (/api, docs at /api/docs) over a runs " +
-    "folder; runs still training appear and update live.",
+  description: "Serves the web dashboard and REST API (/api, docs at /api/docs; the model " +
+    "routes /health, /predict, /play, /evaluate also at the root) over a runs folder; runs " +
+    "still training appear and update live.",
   flags: {
     runs: { type: "string", help: "Folder holding run folders", default: "runs", valueName: "DIR" },
-    port: { type: "int", help: "Port (0: any free port)", default: 8000, valueName: "N" },
-    host: {
-      type: "string",
-      help: "Interface to bind (0.0.0.0 exposes the server to the network)",
-      default: "127.0.0.1",
-    },
+    ...SERVER_FLAGS,
     model: {
       type: "string",
-      help: "Run served by /api/predict when a request names none (default: newest finished)",
+      help: "Run served when a request names none: its id or folder (default: the newest " +
+        "finished run)",
       valueName: "RUN",
     },
   },
 };
 
-async function main(): Promise<void> {
-  const parsed = parseFlags(command, Deno.args);
+/** Parses `args` and starts the server (which keeps the process alive until a signal). */
+export async function main(args: string[] = Deno.args): Promise<void> {
+  const parsed = parseFlags(command, args);
   if (!parsed) return;
   const f = parsed.flags;
-  const port = f.port as number;
-  if (port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535, got ${port}`);
   const runsDir = f.runs as string;
-  const model = f.model as string | undefined;
+  let model = f.model as string | undefined;
+  if (model !== undefined && /[/\\]/.test(model)) {
+    // A run folder's path (like the tutorial's MODEL_PATH) names the run it holds.
+    if (dirname(resolve(model)) !== resolve(runsDir)) {
+      throw new UsageError(`--model: ${model} is not a run folder inside --runs ${runsDir}`);
+    }
+    model = basename(resolve(model));
+  }
   if (model !== undefined) {
     const store = new RunStore(runsDir);
     try {
@@ -50,24 +55,14 @@ async function main(): Promise<void> {
       );
     }
   }
-  let server;
-  try {
-    server = serveDashboard({ runsDir, port, host: f.host as string, model });
-  } catch (err) {
-    if (err instanceof Deno.errors.AddrInUse) {
-      throw new UsageError(`Port ${port} is in use; pass --port N (0 picks a free one)`);
-    }
-    throw err;
-  }
+  const server = listen(f, (options) => serveDashboard({ ...options, runsDir, model }));
   console.log(`Eagle dashboard: ${server.url}  (runs: ${server.runs.root}; API docs /api/docs)`);
   const t0 = performance.now();
   islandAssets().then(
     () => console.log(`Client bundle ready in ${Math.round(performance.now() - t0)} ms`),
     (err) => console.error(`Client bundle failed (pages work without charts): ${err.message}`),
   );
-  Deno.addSignalListener("SIGINT", () => {
-    server.shutdown().finally(() => Deno.exit(0));
-  });
+  stopOnSignals(server);
 }
 
-if (import.meta.main) await runCommand(main);
+if (import.meta.main) await runCommand(() => main());

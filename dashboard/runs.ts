@@ -1,11 +1,14 @@
 /**
  * Reading run folders live for the dashboard. A run id is the name of a folder directly inside
  * the runs folder; ids are looked up in the folder's listing, never joined into a path blindly,
- * so no request can reach a file outside the runs folder. Parsed files are cached by
- * modification time and size, and `metrics.jsonl` is read incrementally as a run appends to it.
+ * and neither run folders nor the files in them are followed through symbolic links, so no
+ * request can reach a file outside the runs folder (a run folder copied from elsewhere may hold
+ * links to anywhere). Messages name files relative to the runs folder's parent, never by their
+ * absolute path. Parsed files are cached by modification time and size, and `metrics.jsonl` is
+ * read incrementally as a run appends to it.
  * @module
  */
-import { join, resolve, sep } from "node:path";
+import { basename, join, resolve, sep } from "node:path";
 import { CHECKPOINT_FILES, RUN_FILES } from "../core/run_folder.ts";
 import type { EvalReport, MetricRecord, RunConfig, RunStatus } from "../core/run_log.ts";
 import { HttpError } from "./validate.ts";
@@ -34,6 +37,8 @@ export interface RunSummary {
   evalSuccessRate: number | null;
   /** ISO time of the newest file change in the run folder. */
   updatedAt: string;
+  /** ISO time the run finished (its last `status.json` update), or null unless finished. */
+  finishedAt: string | null;
   /** Whether a checkpoint file exists (the run can serve `/api/predict`). */
   hasCheckpoint: boolean;
   /** Animated GIFs in the folder (file names). */
@@ -91,20 +96,42 @@ interface Listing {
   files: Map<string, Deno.FileInfo>;
 }
 
+/** Options of {@link RunStore}. */
+export interface RunStoreOptions {
+  /** Show only this run of the folder (`deno task serve RUN_DIR` serves one run). */
+  only?: string;
+}
+
 /** Reads the runs folder live, with caches keyed by file modification time and size. */
 export class RunStore {
   /** Absolute path of the runs folder. */
   readonly root: string;
+  readonly #only?: string;
   #json = new Map<string, Cached<unknown>>();
   #metrics = new Map<string, MetricsCache>();
 
   /** A store over `root` (which need not exist yet: it then lists no runs). */
-  constructor(root: string) {
+  constructor(root: string, options: RunStoreOptions = {}) {
     this.root = resolve(root);
+    this.#only = options.only;
+  }
+
+  /** A run folder (or a file in it) as messages and `/health` name it: `runs/<id>[/file]`. */
+  displayPath(id: string, file?: string): string {
+    return [basename(this.root) || ".", id, ...(file ? [file] : [])].join("/");
+  }
+
+  /** `message` with the runs folder's absolute path replaced by its name. */
+  relative(message: string): string {
+    return message.replaceAll(this.root + sep, (basename(this.root) || ".") + "/")
+      .replaceAll(this.root, basename(this.root) || ".");
   }
 
   /** Ids of the run folders (folders holding `config.json`), not following symlinks. */
   async ids(): Promise<string[]> {
+    if (this.#only !== undefined) {
+      return await this.runDir(this.#only).then(() => [this.#only!], () => []);
+    }
     const out: string[] = [];
     try {
       for await (const e of Deno.readDir(this.root)) {
@@ -120,12 +147,13 @@ export class RunStore {
   }
 
   /**
-   * The folder of run `id`, or an `HttpError` (400 for a malformed id, 404 for an unknown one).
+   * The folder of run `id`, or an `HttpError` (422 for a malformed id, 404 for an unknown one).
    * `field` names the request field that carried the id.
    */
   async runDir(id: string, field = "id"): Promise<string> {
     const problem = runIdProblem(id);
-    if (problem) throw new HttpError(400, field, `Run id ${problem}; got ${JSON.stringify(id)}`);
+    if (problem) throw new HttpError(422, field, `Run id ${problem}; got ${JSON.stringify(id)}`);
+    if (this.#only !== undefined && id !== this.#only) throw this.#unknown(id, field);
     const dir = join(this.root, id);
     let info: Deno.FileInfo;
     try {
@@ -143,7 +171,7 @@ export class RunStore {
     return new HttpError(
       404,
       field,
-      `No run ${JSON.stringify(id)} in the runs folder; GET /api/runs lists the run ids`,
+      `No run ${JSON.stringify(id)} in ${this.displayPath("")}; GET /api/runs lists the run ids`,
     );
   }
 
@@ -159,16 +187,20 @@ export class RunStore {
     return { dir, files };
   }
 
-  /** Parses a JSON file, cached until its mtime or size changes; null when absent or invalid. */
+  /**
+   * Parses a JSON file, cached until its mtime or size changes; null when absent, invalid, or
+   * not a regular file (a symbolic link is never followed).
+   */
   async #readJson<T>(path: string, info?: Deno.FileInfo): Promise<T | null> {
     let st = info;
     if (!st) {
       try {
-        st = await Deno.stat(path);
+        st = await Deno.lstat(path);
       } catch {
         return null;
       }
     }
+    if (!st.isFile) return null;
     const mtime = st.mtime?.getTime() ?? 0;
     const hit = this.#json.get(path);
     if (hit && hit.mtime === mtime && hit.size === st.size) return hit.value as T | null;
@@ -228,6 +260,7 @@ export class RunStore {
       // No status.json yet: the last metrics line tells the progress, if it can be read.
       globalStep = await this.metrics(id).then((m) => m.records.at(-1)?.global_step ?? 0, () => 0);
     }
+    const finished = status?.state === "finished" && typeof status.updatedAt === "string";
     const summary: RunSummary = {
       id,
       env: config.env,
@@ -240,6 +273,7 @@ export class RunStore {
       evalMeanReward: num(report?.mean_reward),
       evalSuccessRate: num(report?.success_rate),
       updatedAt: new Date(newest).toISOString(),
+      finishedAt: finished ? status.updatedAt : null,
       hasCheckpoint: [...files.keys()].some((n) => CHECKPOINT_FILES.includes(n)),
       gifs: [...files.keys()].filter((n) => SERVABLE.test(n)).sort(),
       createdAt: typeof config.createdAt === "string" ? config.createdAt : "",
@@ -251,9 +285,22 @@ export class RunStore {
   /**
    * A signature of the run's checkpoint files (names, mtimes, sizes): it changes whenever a
    * checkpoint is rewritten, which is when a cached policy must be reloaded. Empty when the
-   * run has no checkpoint.
+   * run has no checkpoint. A checkpoint name that is not a regular file (a symbolic link, a
+   * folder) is a 409: the policy loaders would follow it.
    */
   async checkpointSignature(id: string, field = "id"): Promise<string> {
+    const dir = await this.runDir(id, field);
+    for await (const e of Deno.readDir(dir)) {
+      if (CHECKPOINT_FILES.includes(e.name) && !e.isFile) {
+        throw new HttpError(
+          409,
+          field,
+          `${this.displayPath(id, e.name)} is ${
+            e.isSymlink ? "a symbolic link" : "not a regular file"
+          }; checkpoints are only read from regular files inside the run folder`,
+        );
+      }
+    }
     const { files } = await this.#list(id, field);
     return [...files.entries()]
       .filter(([n]) => CHECKPOINT_FILES.includes(n))
@@ -271,9 +318,18 @@ export class RunStore {
     const path = join(await this.runDir(id), RUN_FILES.metrics);
     let st: Deno.FileInfo;
     try {
-      st = await Deno.stat(path);
+      st = await Deno.lstat(path);
     } catch {
       return { records: [], keys: [] };
+    }
+    if (st.isSymlink) {
+      throw new HttpError(
+        409,
+        "id",
+        `${
+          this.displayPath(id, RUN_FILES.metrics)
+        } is a symbolic link; run files are never read through links`,
+      );
     }
     const mtime = st.mtime?.getTime() ?? 0;
     let cache = this.#metrics.get(path);

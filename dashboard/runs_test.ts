@@ -1,13 +1,12 @@
 /**
- * Unit tests of the run-folder reader, the request validators and state parsing, on hand-made
- * run folders (no training needed).
+ * Unit tests of the run-folder reader (incremental metrics, symbolic links refused, relative
+ * paths), the body reader and state checks, on hand-made run folders (no training needed).
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runIdProblem, RunStore } from "./runs.ts";
 import { parseState } from "./policies.ts";
-import { HttpError, readJsonObject } from "./validate.ts";
-import { sceneOf } from "./app.ts";
+import { ClientGone, HttpError, readBodyText } from "./validate.ts";
 
 async function fakeRun(root: string, id: string, lines: string): Promise<string> {
   const dir = join(root, id);
@@ -112,62 +111,122 @@ Deno.test("RunStore summaries fall back when status.json is missing", async () =
   }
 });
 
-Deno.test("parseState checks vector states (LunarLander's 8 numbers)", () => {
+Deno.test("RunStore refuses symbolic links in run folders and shows no absolute paths", async () => {
+  const root = await Deno.makeTempDir();
+  const outside = await Deno.makeTempDir();
+  try {
+    await fakeRun(root, "r", '{"global_step":1,"wall_time":0}\n');
+    await Deno.writeTextFile(
+      join(outside, "secret.json"),
+      '{"state":"finished","bestEvalReturn":1}',
+    );
+    await Deno.writeTextFile(join(outside, "secret.jsonl"), '{"global_step":5,"wall_time":0}\n');
+    const store = new RunStore(root);
+    const name = root.split("/").at(-1);
+    assert.equal(store.displayPath("r", "config.json"), `${name}/r/config.json`);
+    assert.equal(
+      store.relative(`No checkpoint in ${root}/r: x; see ${root}`),
+      `No checkpoint in ${name}/r: x; see ${name}`,
+    );
+    // Optional files behind links read as absent; the metrics and checkpoints are refused.
+    for (const f of ["status.json", "eval.json"]) {
+      await Deno.symlink(join(outside, "secret.json"), join(root, "r", f));
+    }
+    const s = await store.summary("r");
+    assert.equal(s.state, "unknown");
+    assert.equal(s.bestEvalReturn, null);
+    assert.equal(await store.status("r"), null);
+    assert.equal(await store.evalReport("r"), null);
+    await Deno.remove(join(root, "r", "metrics.jsonl"));
+    await Deno.symlink(join(outside, "secret.jsonl"), join(root, "r", "metrics.jsonl"));
+    await assert.rejects(() => store.metrics("r"), (e) => {
+      assert.ok(e instanceof HttpError && e.status === 409);
+      assert.equal(
+        e.message,
+        `${name}/r/metrics.jsonl is a symbolic link; run files are never read through links`,
+      );
+      return true;
+    });
+    await Deno.symlink(join(outside, "secret.json"), join(root, "r", "best.safetensors"));
+    await assert.rejects(() => store.checkpointSignature("r", "run"), (e) => {
+      assert.ok(e instanceof HttpError && e.status === 409 && e.field === "run");
+      assert.match(e.message, /best\.safetensors is a symbolic link/);
+      assert.ok(!e.message.includes(root) && !e.message.includes(outside));
+      return true;
+    });
+  } finally {
+    await Deno.remove(root, { recursive: true });
+    await Deno.remove(outside, { recursive: true });
+  }
+});
+
+Deno.test("RunStore `only` shows one run; finishedAt comes from a finished status", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    await fakeRun(root, "a", "");
+    await fakeRun(root, "b", "");
+    await Deno.writeTextFile(
+      join(root, "b", "status.json"),
+      JSON.stringify({
+        state: "finished",
+        globalStep: 1,
+        totalSteps: 1,
+        updatedAt: "2026-02-03T00:00:00Z",
+      }),
+    );
+    const one = new RunStore(root, { only: "b" });
+    assert.deepEqual(await one.ids(), ["b"]);
+    assert.equal((await one.summary("b")).finishedAt, "2026-02-03T00:00:00Z");
+    await assert.rejects(() => one.summary("a"), (e) => e instanceof HttpError && e.status === 404);
+    assert.equal((await new RunStore(root).summary("a")).finishedAt, null);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("parseState checks a state's length and kind against the observation space", () => {
   const box = { kind: "box", size: 8 } as const;
   const ok = parseState([0, 1.4, 0, 0, 0, 0, 1, 1], box);
   assert.ok(ok instanceof Float32Array);
   assert.equal((ok as Float32Array)[1], Math.fround(1.4));
-  const bad: [unknown, string][] = [
-    [[0, 1], "state"],
-    [[0, 0, 0, 0, 0, 0, 0, 0, 0], "state"],
-    ["0,0,0,0,0,0,0,0", "state"],
-    [null, "state"],
-    [[0, 0, 0, "NaN", 0, 0, 0, 0], "state[3]"],
-    [[0, 0, 0, 0, 0, 0, 0, null], "state[7]"],
-    [[0, 0, 0, 0, 0, 0, [0], 0], "state[6]"],
-    [[true, 0, 0, 0, 0, 0, 0, 0], "state[0]"],
-    [[Infinity, 0, 0, 0, 0, 0, 0, 0], "state[0]"],
-    [[NaN, 0, 0, 0, 0, 0, 0, 0], "state[0]"],
-    [[1e7, 0, 0, 0, 0, 0, 0, 0], "state[0]"],
+  const discrete = { kind: "discrete", n: 16, start: 0 } as const;
+  assert.equal(parseState([3], discrete), 3);
+  const bad: [number[], typeof box | typeof discrete, string, RegExp][] = [
+    [[0, 1], box, "state", /list of 8 numbers .*got a list of 2/],
+    [[0, 0, 0, 0, 0, 0, 0, 0, 0], box, "state", /got a list of 9/],
+    [[], discrete, "state", /state index from 0 to 15.*got a list of 0/],
+    [[1, 2], discrete, "state", /got a list of 2/],
+    [[16], discrete, "state[0]", /state\[0\] is 16/],
+    [[1.5], discrete, "state[0]", /state\[0\] is 1\.5/],
+    [[-1], discrete, "state[0]", /state\[0\] is -1/],
   ];
-  for (const [value, field] of bad) {
+  for (const [value, shape, field, message] of bad) {
     assert.throws(
-      () => parseState(value, box),
+      () => parseState(value, shape),
       (e) =>
-        e instanceof HttpError && e.status === 400 && e.field === field &&
-        e.message.includes("8 finite numbers"),
+        e instanceof HttpError && e.status === 422 && e.field === field && message.test(e.message),
       JSON.stringify(value),
     );
   }
-  assert.equal(parseState([3], { kind: "discrete", n: 16, start: 0 }), 3);
-  assert.equal(parseState(3, { kind: "discrete", n: 16, start: 0 }), 3);
 });
 
-Deno.test("readJsonObject enforces the size limit and JSON objects", async () => {
-  const req = (body: string, headers: Record<string, string> = {}) =>
+Deno.test("readBodyText enforces the size limit, declared or streamed", async () => {
+  const req = (body: BodyInit, headers: Record<string, string> = {}) =>
     new Request("http://x/", { method: "POST", body, headers });
-  assert.deepEqual(await readJsonObject(req('{"a":1}')), { a: 1 });
+  assert.equal(await readBodyText(req('{"a":1}')), '{"a":1}');
   await assert.rejects(
-    () => readJsonObject(req("x".repeat(101)), 100),
+    () => readBodyText(req("x".repeat(101)), 100),
+    (e) => e instanceof HttpError && e.status === 413 && e.field === "body",
+  );
+  const stream = ReadableStream.from([
+    new TextEncoder().encode("y".repeat(60)),
+    new TextEncoder().encode("y".repeat(60)),
+  ]);
+  await assert.rejects(
+    () => readBodyText(req(stream), 100),
     (e) => e instanceof HttpError && e.status === 413,
   );
-  await assert.rejects(
-    () => readJsonObject(req("[]")),
-    (e) => e instanceof HttpError && e.status === 400,
-  );
-  await assert.rejects(
-    () => readJsonObject(req("{}", { "content-type": "image/png" })),
-    (e) => e instanceof HttpError && e.status === 415,
-  );
-});
-
-Deno.test("sceneOf picks the replay drawing for each env", () => {
-  assert.deepEqual(sceneOf("FrozenLake-v1"), {
-    kind: "grid",
-    desc: ["SFFF", "FHFH", "FFFH", "HFFG"],
-  });
-  assert.equal(sceneOf("FrozenLake-v1", { mapName: "8x8" }).kind, "grid");
-  assert.equal(sceneOf("CartPole-v1").kind, "cartpole");
-  assert.equal(sceneOf("LunarLander-v3").kind, "lunar");
-  assert.equal(sceneOf("Nope-v0").kind, "generic");
+  // A body that fails while streaming is the client leaving, not a server error.
+  const broken = new ReadableStream({ pull: (c) => c.error(new Error("reset")) });
+  await assert.rejects(() => readBodyText(req(broken)), ClientGone);
 });

@@ -111,12 +111,16 @@ class ActiveTrial {
   constructor(ticket: TrialTicket, run: RunFolder, job: TrialJob) {
     this.ticket = ticket;
     this.run = run;
-    const args = ["run", "-A"];
-    try {
-      Deno.statSync(DENO_CONFIG);
-      args.push("--config", DENO_CONFIG.pathname);
-    } catch { /* used as a package: no config file beside it */ }
-    args.push(TRIAL_SCRIPT.pathname, JSON.stringify(job));
+    // The compiled `eagle` binary has no `deno run`: it starts trials as its own subcommand.
+    const args = Deno.build.standalone ? ["sweep-trial"] : ["run", "-A"];
+    if (!Deno.build.standalone) {
+      try {
+        Deno.statSync(DENO_CONFIG);
+        args.push("--config", DENO_CONFIG.pathname);
+      } catch { /* used as a package: no config file beside it */ }
+      args.push(TRIAL_SCRIPT.pathname);
+    }
+    args.push(JSON.stringify(job));
     const child = new Deno.Command(Deno.execPath(), {
       args,
       stdin: "piped",

@@ -132,8 +132,9 @@ export async function runTrialJob(job: TrialJob, signal: AbortSignal): Promise<T
   }
 }
 
-async function main(): Promise<void> {
-  const job = JSON.parse(Deno.args[0]) as TrialJob;
+/** Runs one trial: `args[0]` is the job as JSON (also `eagle sweep-trial JOB`). */
+export async function main(args: string[] = Deno.args): Promise<void> {
+  const job = JSON.parse(args[0]) as TrialJob;
   const controller = new AbortController();
   const stop = () => controller.abort();
   for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) Deno.addSignalListener(sig, stop);

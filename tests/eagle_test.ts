@@ -47,6 +47,9 @@ Deno.test("eagle <command> --help is the command's own help", async () => {
     [["eval", "--help"], /--episodes N.*\[default: 100\]/],
     [["help", "record"], /--out FILE\.mp4\|FILE\.gif[\s\S]*--episodes N/],
     [["plot", "-h"], /--window N.*\[default: 100\]/],
+    [["dashboard", "--help"], /--port N.*\[default: 8000\]/],
+    [["serve", "--help"], /--port N.*\[default: 8000\]/],
+    [["sweep", "--help"], /SWEEP\.json/],
   ];
   for (const [args, re] of cases) {
     const r = await eagle(...args);

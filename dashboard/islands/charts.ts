@@ -33,6 +33,8 @@ export interface SeriesSpec {
   width?: number;
   /** Dash pattern. */
   dash?: number[];
+  /** Marker diameter of `points` series in CSS pixels (default 6). */
+  pointSize?: number;
 }
 
 /** A dashed reference line. */
@@ -79,7 +81,21 @@ export function chartCard(
   const box = document.createElement("div");
   card.append(box);
   parent.append(card);
-  const width = () => Math.max(240, box.clientWidth || card.clientWidth - 24);
+  return plotIn(box, data, series, opts);
+}
+
+/**
+ * Draws a uPlot chart in `box` (an element already in the page), following its width;
+ * `opts.title` and `opts.toolbar` are not used here. Destroying the chart stops the following.
+ */
+export function plotIn(
+  box: HTMLElement,
+  data: uPlot.AlignedData,
+  series: SeriesSpec[],
+  opts: ChartOptions,
+): uPlot {
+  const width = () =>
+    Math.max(240, box.clientWidth || (box.parentElement?.clientWidth ?? 264) - 24);
   const plot = new uPlot(
     {
       width: width(),
@@ -95,16 +111,20 @@ export function chartCard(
       legend: { live: true },
       cursor: { drag: { x: true, y: false } },
       series: [{ label: opts.xLabel ?? "x" }, ...series.map(toSeries)],
-      hooks: { draw: [(u: uPlot) => drawRefLines(u, opts.vlines ?? [], opts.hlines ?? [])] },
+      hooks: {
+        draw: [(u: uPlot) => drawRefLines(u, opts.vlines ?? [], opts.hlines ?? [])],
+        destroy: [() => follow.disconnect()],
+      },
     },
     data,
     box,
   );
   // Charts follow their card's width (window resizes, grid reflow).
-  new ResizeObserver(() => {
+  const follow = new ResizeObserver(() => {
     const w = width();
     if (Math.abs(w - plot.width) > 2) plot.setSize({ width: w, height: plot.height });
-  }).observe(box);
+  });
+  follow.observe(box);
   return plot;
 }
 
@@ -121,7 +141,7 @@ function toSeries(s: SeriesSpec): uPlot.Series {
     return {
       ...base,
       paths: () => null,
-      points: { show: true, size: 6, fill: s.color, stroke: s.color },
+      points: { show: true, size: s.pointSize ?? 6, width: 0, fill: s.color, stroke: s.color },
     };
   }
   if (s.style === "bars") {

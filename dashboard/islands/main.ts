@@ -6,16 +6,24 @@
 import "uplot/dist/uPlot.min.css";
 import { mountApiDocs } from "./api_docs.ts";
 import { mountCompareChart } from "./compare_chart.ts";
-import { mountEvalCharts } from "./eval_charts.ts";
+import { mountEvaluate } from "./evaluate.ts";
 import { mountReplay } from "./replay.ts";
+import { mountReturnCurve } from "./return_curve.ts";
 import { mountSortable } from "./sortable.ts";
 import { mountTrainCharts } from "./train_charts.ts";
-import type { CompareProps, EvalChartsProps, ReplayProps, TrainChartsProps } from "./props.ts";
+import type {
+  CompareProps,
+  EvaluateProps,
+  ReplayProps,
+  ReturnCurveProps,
+  TrainChartsProps,
+} from "./props.ts";
 
 /** Island name → mount function; props are the placeholder's parsed `data-props`. */
 const ISLANDS: Record<string, (el: HTMLElement, props: unknown) => void> = {
   "train-charts": (el, p) => mountTrainCharts(el, p as TrainChartsProps),
-  "eval-charts": (el, p) => mountEvalCharts(el, p as EvalChartsProps),
+  "return-curve": (el, p) => mountReturnCurve(el, p as ReturnCurveProps),
+  "evaluate": (el, p) => mountEvaluate(el, p as EvaluateProps),
   "compare-chart": (el, p) => mountCompareChart(el, p as CompareProps),
   "replay": (el, p) => mountReplay(el, p as ReplayProps),
   "sortable": (el) => mountSortable(el),

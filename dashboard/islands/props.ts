@@ -3,10 +3,23 @@
  * (writers) and the islands (readers) so both sides agree on the shape.
  * @module
  */
-import type { EpisodeResult } from "../../core/run_log.ts";
+import type { CheckpointChoice, EvaluationListing, StoredEvaluation } from "./protocol.ts";
 
-/** `train-charts`: training curves of one run, polled live while it runs. */
+/**
+ * `train-charts`: the other training curves of one run (losses, exploration, speed; returns
+ * are the `return-curve`'s), polled live while it runs.
+ */
 export interface TrainChartsProps {
+  /** Run id. */
+  run: string;
+  /** Run state when the page was rendered (polling continues while `running`). */
+  state: string;
+  /** Seconds between polls. */
+  pollSeconds: number;
+}
+
+/** `return-curve`: every training episode's return and a rolling mean, polled live. */
+export interface ReturnCurveProps {
   /** Run id. */
   run: string;
   /** Return at which the env counts as solved (threshold line), if any. */
@@ -15,16 +28,24 @@ export interface TrainChartsProps {
   state: string;
   /** Seconds between polls. */
   pollSeconds: number;
+  /** Initial rolling-mean window, in episodes. */
+  window: number;
 }
 
-/** `eval-charts`: the charts of the latest evaluation. */
-export interface EvalChartsProps {
-  /** Per-episode results. */
-  episodes: EpisodeResult[];
-  /** Success threshold, if any. */
+/** `evaluate`: the evaluate panel (its form is server-rendered inside the placeholder). */
+export interface EvaluateProps {
+  /** Run id. */
+  run: string;
+  /** Success threshold line, if the env has one. */
   threshold: number | null;
-  /** Mean reward. */
-  mean: number;
+  /** The env's success rule in words. */
+  successRule: string;
+  /** Modification time (ISO) of each checkpoint the run has. */
+  checkpoints: Partial<Record<CheckpointChoice, string>>;
+  /** Stored evaluations, newest first. */
+  stored: EvaluationListing[];
+  /** The evaluation shown when the page opens, or null. */
+  initial: StoredEvaluation | null;
 }
 
 /** `compare-chart`: one metric of several runs overlaid. */
@@ -37,23 +58,14 @@ export interface CompareProps {
   threshold: number | null;
 }
 
-/** How the replay island draws a state. */
-export type ReplayScene =
-  | { kind: "lunar" }
-  | { kind: "grid"; desc: string[] }
-  | { kind: "cartpole" }
-  | { kind: "generic" };
-
-/** `replay`: plays an episode from `/api/play` and animates it. */
+/** `replay`: plays an episode rendered by the server (`/runs/:id/replay/episode`). */
 export interface ReplayProps {
   /** Run id. */
   run: string;
-  /** Env id. */
-  env: string;
-  /** How to draw states. */
-  scene: ReplayScene;
   /** First seed to play. */
   seed: number;
+  /** Checkpoints the run has (best first). */
+  checkpoints: CheckpointChoice[];
 }
 
 /** `api-docs`: wires the docs page forms to `fetch`. */

@@ -1,11 +1,12 @@
 /**
- * The `train-charts` island: training curves of one run from `/api/runs/:id/metrics`, polled
- * with `since=N` while the run trains so new points appear without a reload.
+ * The `train-charts` island: the training curves of one run other than its returns (losses,
+ * exploration, learning rate, speed) from `/api/runs/:id/metrics`, polled with `since=N` while
+ * the run trains so new points appear without a reload.
  * @module
  */
 import type uPlot from "uplot";
 import type { MetricRecord } from "../../core/run_log.ts";
-import { chartCard, note, PALETTE, rollingMean, type SeriesSpec } from "./charts.ts";
+import { chartCard, note, PALETTE, type SeriesSpec } from "./charts.ts";
 import type { TrainChartsProps } from "./props.ts";
 
 /** Answer of `GET /api/runs/:id/metrics`. */
@@ -21,14 +22,16 @@ interface ChartPlan {
   /** Builds the series values from the records (x is always `global_step`). */
   build(records: MetricRecord[]): (number | null)[][];
   series: SeriesSpec[];
-  hline?: number | null;
 }
 
-const RETURN = "charts/episodic_return";
-const EVAL_RETURN = "eval/mean_return";
-const ROLLING = 10;
-/** Keys that are bookkeeping, not curves. */
-const SKIP = new Set(["global_step", "wall_time", "charts/episodes"]);
+/** Keys that are bookkeeping, or drawn by the return curve. */
+const SKIP = new Set([
+  "global_step",
+  "wall_time",
+  "charts/episodes",
+  "charts/episodic_return",
+  "eval/mean_return",
+]);
 
 /** Mounts the island on `el`. */
 export function mountTrainCharts(el: HTMLElement, props: TrainChartsProps): void {
@@ -65,14 +68,11 @@ export function mountTrainCharts(el: HTMLElement, props: TrainChartsProps): void
       return;
     }
     const x = records.map((r) => r.global_step);
-    for (const plan of plansFor(seen, props.threshold)) {
-      const hlines = plan.hline === null || plan.hline === undefined
-        ? []
-        : [{ value: plan.hline, label: `threshold ${plan.hline}`, color: "#16a34a" }];
+    for (const plan of plansFor(seen)) {
       const data = [x, ...plan.build(records)] as uPlot.AlignedData;
       plots.push({
         plan,
-        plot: chartCard(el, data, plan.series, { title: plan.title, xLabel: "step", hlines }),
+        plot: chartCard(el, data, plan.series, { title: plan.title, xLabel: "step" }),
       });
     }
   };
@@ -110,32 +110,11 @@ export function mountTrainCharts(el: HTMLElement, props: TrainChartsProps): void
   void poll();
 }
 
-/** The charts for the metric keys present. */
-function plansFor(keys: Set<string>, threshold: number | null): ChartPlan[] {
+/** The charts for the metric keys present (returns are drawn by the `return-curve` island). */
+function plansFor(keys: Set<string>): ChartPlan[] {
   const plans: ChartPlan[] = [];
   const used = new Set<string>(SKIP);
   const col = (k: string) => (rs: MetricRecord[]) => rs.map((r) => r[k] ?? null);
-  if (keys.has(RETURN) || keys.has(EVAL_RETURN)) {
-    const series: SeriesSpec[] = [];
-    const cols: ((rs: MetricRecord[]) => (number | null)[])[] = [];
-    if (keys.has(RETURN)) {
-      series.push({ label: "episodic return", color: "#93c5fd", width: 1 });
-      cols.push(col(RETURN));
-      series.push({ label: `rolling mean (${ROLLING})`, color: PALETTE[0], width: 2.5 });
-      cols.push((rs) => rollingMean(col(RETURN)(rs), ROLLING));
-    }
-    if (keys.has(EVAL_RETURN)) {
-      series.push({ label: "eval mean return", color: PALETTE[3], width: 2, style: "points" });
-      cols.push(col(EVAL_RETURN));
-    }
-    plans.push({
-      title: "Episodic return",
-      series,
-      build: (rs) => cols.map((f) => f(rs)),
-      hline: threshold,
-    });
-    used.add(RETURN).add(EVAL_RETURN);
-  }
   const single = (key: string, title: string, color: string) => {
     if (!keys.has(key) || used.has(key)) return;
     plans.push({ title, series: [{ label: key, color }], build: (rs) => [col(key)(rs)] });

@@ -1,16 +1,24 @@
 /**
- * The run page: training curves (live while the run trains), hyperparameters and the latest
- * evaluation (KPIs, reward and steps histograms, rewards per episode, wins vs losses, action
- * distribution and a sortable table of episodes).
+ * The run page: every training episode's return with a rolling mean (live while the run
+ * trains) and the other training curves, the progress videos ("how it learned"), the evaluate
+ * panel (run an evaluation of a checkpoint and see its KPIs, charts and episodes) and the
+ * hyperparameters. A diverged or failed run says so at the top.
  * @module
  */
-import type { EvalReport, RunConfig } from "../../core/run_log.ts";
+import type { MetricEvent, RunConfig } from "../../core/run_log.ts";
 import type { RunSummary } from "../runs.ts";
-import type { EvalChartsProps, TrainChartsProps } from "../islands/props.ts";
+import type { CheckpointInfo } from "../page_data.ts";
+import type { RunVideo } from "../run_videos.ts";
+import type { EvaluateProps, ReturnCurveProps, TrainChartsProps } from "../islands/props.ts";
+import {
+  EVAL_EPISODES,
+  type EvaluationListing,
+  type StoredEvaluation,
+} from "../islands/protocol.ts";
 import { Layout } from "../components/layout.tsx";
 import { Island } from "../components/island.tsx";
-import { BarList, Card, Kpi, KpiRow, StateBadge } from "../components/widgets.tsx";
-import { ago, fmt, pct } from "../components/format.ts";
+import { StateBadge } from "../components/widgets.tsx";
+import { ago, fmt } from "../components/format.ts";
 import { isStale } from "./runs_list.tsx";
 
 /** Props of {@link RunPage}. */
@@ -19,16 +27,34 @@ export interface RunPageProps {
   summary: RunSummary;
   /** Its config. */
   config: RunConfig;
-  /** Its latest evaluation, or null. */
-  evaluation: EvalReport | null;
   /** The env's reward threshold, if known. */
   threshold: number | null;
+  /** The env's success rule in words. */
+  successRule: string;
+  /** The checkpoints the run has. */
+  checkpoints: CheckpointInfo[];
+  /** Stored evaluations, newest first. */
+  evaluations: EvaluationListing[];
+  /** The evaluation the panel opens on (newest stored, else `eval.json`), or null. */
+  initialEvaluation: StoredEvaluation | null;
+  /** Progress videos, in order. */
+  videos: RunVideo[];
+  /** The divergence event of a diverged run, if its metrics recorded one. */
+  diverged: MetricEvent | null;
 }
 
 /** The run page. */
-export function RunPage({ summary: r, config, evaluation, threshold }: RunPageProps) {
+export function RunPage(props: RunPageProps) {
+  const { summary: r, config } = props;
   const id = encodeURIComponent(r.id);
-  const charts: TrainChartsProps = { run: r.id, threshold, state: r.state, pollSeconds: 3 };
+  const curve: ReturnCurveProps = {
+    run: r.id,
+    threshold: props.threshold,
+    state: r.state,
+    pollSeconds: 3,
+    window: 100,
+  };
+  const charts: TrainChartsProps = { run: r.id, state: r.state, pollSeconds: 3 };
   return (
     <Layout title={r.id}>
       <h1>
@@ -39,27 +65,28 @@ export function RunPage({ summary: r, config, evaluation, threshold }: RunPagePr
         <span data-live="step">{fmt(r.globalStep)}</span> of {fmt(r.totalSteps)} · started{" "}
         {ago(r.createdAt)} · updated <span title={r.updatedAt}>{ago(r.updatedAt)}</span>
       </p>
-      {r.error ? <p class="error">Failed: {r.error}</p> : null}
+      <Trouble summary={r} diverged={props.diverged} />
       <p class="links">
         {r.hasCheckpoint ? <a href={`/runs/${id}/replay`}>▶ Replay an episode</a> : null}
-        {r.gifs.map((g) => <a key={g} href={`/runs/${id}/files/${encodeURIComponent(g)}`}>🎞 {g}
-        </a>)}
+        {r.gifs.map((g) => (
+          <a key={g} href={`/runs/${id}/files/${encodeURIComponent(g)}`}>GIF: {g}</a>
+        ))}
         <a href={`/compare?run=${id}`}>Compare…</a>
         <a href={`/api/runs/${id}/metrics`}>metrics JSON</a>
       </p>
 
       <h2>Training</h2>
+      <Island name="return-curve" props={curve} class="return-curve">
+        <p class="placeholder">Loading the episode returns…</p>
+      </Island>
       <Island name="train-charts" props={charts} class="chart-grid">
         <p class="placeholder">Loading training curves…</p>
       </Island>
 
-      <h2>Latest evaluation</h2>
-      {evaluation ? <Evaluation report={evaluation} /> : (
-        <p class="empty">
-          No evaluation yet: run <code>deno task eval RUN_DIR</code>, or{" "}
-          <code>POST /api/evaluate</code> to evaluate without writing.
-        </p>
-      )}
+      {props.videos.length ? <Videos run={r.id} videos={props.videos} /> : null}
+
+      <h2>Evaluate</h2>
+      <EvaluatePanel {...props} />
 
       <h2>Hyperparameters</h2>
       <Hyperparameters config={config} />
@@ -67,83 +94,136 @@ export function RunPage({ summary: r, config, evaluation, threshold }: RunPagePr
   );
 }
 
-function Evaluation({ report: e }: { report: EvalReport }) {
-  const wins = e.per_episode.filter((p) => p.success).length;
-  const props: EvalChartsProps = {
-    episodes: e.per_episode,
-    threshold: e.reward_threshold,
-    mean: e.mean_reward,
-  };
-  const actions = Object.entries(e.action_counts).sort((a, b) => b[1] - a[1]);
+/** The banner of a diverged or failed run. */
+function Trouble({ summary: r, diverged }: { summary: RunSummary; diverged: MetricEvent | null }) {
+  if (r.state === "diverged") {
+    return (
+      <div class="alert diverged" role="alert">
+        <b>Training diverged</b>
+        {diverged ? ` at step ${fmt(diverged.global_step)}` : ""}: {r.error ??
+          diverged?.message ?? "a loss or parameter stopped being finite"}. The last good checkpoint
+        is kept; the return curve marks where it happened.
+      </div>
+    );
+  }
+  if (r.error) {
+    return (
+      <div class="alert failed" role="alert">
+        <b>Training failed</b>: {r.error}
+      </div>
+    );
+  }
+  return null;
+}
+
+function Videos({ run, videos }: { run: string; videos: RunVideo[] }) {
   return (
     <>
+      <h2>How it learned</h2>
       <p class="meta">
-        {e.episodes} episodes, seeds {e.seed}..{e.seed + e.episodes - 1}, evaluated{" "}
-        {ago(e.evaluated_at)}
+        Episodes recorded as training went, in order ({videos.length} in <code>videos/</code>).
       </p>
-      <KpiRow>
-        <Kpi
-          id="mean"
-          label="Mean reward"
-          value={fmt(e.mean_reward)}
-          hint={`± ${fmt(e.std_reward)}`}
-        />
-        <Kpi id="std" label="Std" value={fmt(e.std_reward)} />
-        <Kpi
-          id="win"
-          label="Win rate"
-          value={pct(e.success_rate)}
-          hint={e.reward_threshold === null ? undefined : `threshold ${fmt(e.reward_threshold)}`}
-        />
-        <Kpi id="steps" label="Mean steps" value={fmt(e.mean_steps, 1)} />
-        <Kpi id="median" label="Median" value={fmt(e.median_reward)} />
-        <Kpi id="range" label="Min / max" value={`${fmt(e.min_reward)} / ${fmt(e.max_reward)}`} />
-      </KpiRow>
-      <Island name="eval-charts" props={props} class="chart-grid">
-        <p class="placeholder">Loading evaluation charts…</p>
-      </Island>
-      <div class="chart-grid">
-        <Card title="Wins vs losses">
-          <BarList
-            bars={[
-              { label: "wins", value: wins, tone: "good" },
-              { label: "losses", value: e.episodes - wins, tone: "bad" },
-            ]}
-          />
-        </Card>
-        <Card title="Action distribution">
-          {actions.length
-            ? <BarList bars={actions.map(([label, value]) => ({ label, value }))} />
-            : <p class="empty">Continuous actions</p>}
-        </Card>
+      <div class="videos">
+        {videos.map((v, i) => {
+          const src = `/runs/${encodeURIComponent(run)}/videos/${encodeURIComponent(v.name)}`;
+          const caption = v.at === null
+            ? v.name
+            : v.at.unit === "seed"
+            ? `seed ${v.at.n}`
+            : `after ${v.at.unit} ${fmt(v.at.n)}`;
+          return (
+            <figure key={v.name} class="video" data-video={v.name}>
+              {v.kind === "gif"
+                ? <img src={src} alt={`${caption} (${v.name})`} loading="lazy" />
+                : (
+                  <video src={src} controls muted loop playsinline preload="metadata">
+                    <a href={src}>{v.name}</a>
+                  </video>
+                )}
+              <figcaption>
+                <span class="caption">
+                  <b>{i + 1}.</b> {caption}
+                </span>
+                {v.at === null ? null : <span class="file">{v.name}</span>}
+              </figcaption>
+            </figure>
+          );
+        })}
       </div>
-      <Card title="Episodes" wide>
-        <Island name="sortable" props={{}} class="table-scroll">
-          <table class="episodes">
-            <thead>
-              <tr>
-                <th data-sort="num">Episode</th>
-                <th data-sort="num">Seed</th>
-                <th data-sort="num">Reward</th>
-                <th data-sort="num">Steps</th>
-                <th data-sort="text">Result</th>
-              </tr>
-            </thead>
-            <tbody>
-              {e.per_episode.map((p) => (
-                <tr key={p.episode} class={p.success ? "win" : "loss"}>
-                  <td class="num">{p.episode}</td>
-                  <td class="num">{p.seed}</td>
-                  <td class="num" data-value={p.reward}>{fmt(p.reward)}</td>
-                  <td class="num">{p.steps}</td>
-                  <td>{p.success ? "win" : "loss"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </Island>
-      </Card>
     </>
+  );
+}
+
+function EvaluatePanel(props: RunPageProps) {
+  const r = props.summary;
+  const initial = props.initialEvaluation;
+  const fromPanel = initial?.source === "dashboard" ? initial : null;
+  const episodes = fromPanel &&
+      fromPanel.episodes >= EVAL_EPISODES.min && fromPanel.episodes <= EVAL_EPISODES.max &&
+      fromPanel.episodes % EVAL_EPISODES.step === 0
+    ? fromPanel.episodes
+    : EVAL_EPISODES.default;
+  const checkpoints = Object.fromEntries(props.checkpoints.map((c) => [c.which, c.time]));
+  const island: EvaluateProps = {
+    run: r.id,
+    threshold: props.threshold,
+    successRule: props.successRule,
+    checkpoints,
+    stored: props.evaluations,
+    initial,
+  };
+  const none = props.checkpoints.length === 0;
+  return (
+    <Island name="evaluate" props={island} class="evaluate">
+      <form class="eval-form card">
+        <label class="eval-episodes">
+          <span class="eval-label">Episodes</span>
+          <span class="eval-slider">
+            <input
+              type="range"
+              name="episodes"
+              min={EVAL_EPISODES.min}
+              max={EVAL_EPISODES.max}
+              step={EVAL_EPISODES.step}
+              value={episodes}
+            />
+            <output name="episodes-shown">{episodes}</output>
+          </span>
+        </label>
+        <label>
+          <span class="eval-label">Checkpoint</span>
+          <select name="checkpoint">
+            {props.checkpoints.map((c) => (
+              <option
+                key={c.which}
+                value={c.which}
+                selected={fromPanel ? fromPanel.checkpoint === c.which : undefined}
+              >
+                {c.which} ({ago(c.time)})
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          <span class="eval-label">First seed</span>
+          <input type="number" name="seed" min="0" value={fromPanel?.seed ?? 0} />
+        </label>
+        <button type="submit" class="primary" disabled={none}>Run evaluation</button>
+        <button type="button" name="cancel" hidden>Cancel</button>
+        <div class="eval-progress" hidden>
+          <span class="eval-bar">
+            <span />
+          </span>
+          <span class="eval-progress-text" />
+        </div>
+      </form>
+      <p class="eval-status meta">
+        {none
+          ? "No checkpoint yet: the run writes one at its first periodic evaluation."
+          : "Loading the evaluate panel…"}
+      </p>
+      <div class="eval-results" />
+    </Island>
   );
 }
 
