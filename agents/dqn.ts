@@ -23,7 +23,7 @@ import { makeVec } from "../envs/vector.ts";
 import { Box, Discrete } from "../envs/spaces.ts";
 import { make } from "../envs/registry.ts";
 import { createBackend } from "../kernels/backend.ts";
-import { MlpCpu } from "../kernels/cpu/mlp.ts";
+import { ActingMlp } from "../kernels/cpu/acting_mlp.ts";
 import { initMlpParams } from "../kernels/init.ts";
 import { paramCount } from "../kernels/layout.ts";
 import type { DqnLearner, MlpSpec } from "../kernels/types.ts";
@@ -215,7 +215,7 @@ async function train(ctx: TrainContext<DqnHyper>): Promise<TrainResult> {
       maxGradNorm: h.maxGradNorm > 0 ? h.maxGradNorm : null,
       seed: ctx.seed,
     }, initMlpParams(spec, new Rng(ctx.seed), "torch-default"));
-    const qNet = new MlpCpu(spec, (await learner.getState()).params);
+    const qNet = new ActingMlp(spec, (await learner.getState()).params);
     const monitor = networkRunMonitor(ctx, "dqn", arch, h, () => qNet.params);
     const mirror = new ReplayMirror(h.bufferSize, d);
     const staging = new TransitionStaging(h.trainFreq * N, d);
@@ -251,7 +251,7 @@ async function train(ctx: TrainContext<DqnHyper>): Promise<TrainResult> {
       decay: h.epsilonDecayFactor,
     };
     const targetEvery = Math.max(1, Math.floor(h.targetUpdateInterval / N));
-    const deferFlush = backend.kind === "webgpu";
+    const deferFlush = !learner.flushIsCheap;
     let lastFlush = globalStep, lastLog = globalStep;
     let lossSum = 0, qSum = 0, gradSteps = 0;
     let epsilon = h.epsilonStart;

@@ -11,7 +11,7 @@ import { make } from "../envs/registry.ts";
 import { Box } from "../envs/spaces.ts";
 import type { Observation } from "../envs/types.ts";
 import { actorCriticLayout } from "../kernels/layout.ts";
-import { MlpCpu } from "../kernels/cpu/mlp.ts";
+import { ActingMlp } from "../kernels/cpu/acting_mlp.ts";
 import { argmax, softmax } from "./action_distributions.ts";
 import type { Decision, Policy } from "./algorithm.ts";
 import { type Architecture, CheckpointError, loadNetworkCheckpoint } from "./checkpoint.ts";
@@ -43,7 +43,7 @@ export function networkPolicy(
 ): Policy {
   const p = params.slice();
   if (arch.kind === "q") {
-    const net = new MlpCpu(arch.spec, p);
+    const net = new ActingMlp(arch.spec, p);
     const obsSize = arch.spec.sizes[0];
     return {
       decide(obs): Decision {
@@ -53,7 +53,7 @@ export function networkPolicy(
     };
   }
   const layout = actorCriticLayout(arch.shape);
-  const actor = new MlpCpu(layout.actor.spec, p, layout.actor.offset);
+  const actor = new ActingMlp(layout.actor.spec, p, layout.actor.offset);
   const obsSize = arch.shape.obsSize;
   if (arch.shape.action.kind === "discrete") {
     return {

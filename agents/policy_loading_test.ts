@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Rng } from "../core/rng.ts";
 import type { RunConfig } from "../core/run_log.ts";
-import { mlpForward } from "../kernels/cpu/mlp.ts";
+import { ActingMlp } from "../kernels/cpu/acting_mlp.ts";
 import { initActorCriticParams, initMlpParams } from "../kernels/init.ts";
 import { actorCriticLayout, type ActorCriticShape, mlpLayers } from "../kernels/layout.ts";
 import type { MlpSpec } from "../kernels/types.ts";
@@ -45,10 +45,10 @@ Deno.test("a Q policy loaded from a checkpoint decides as the network it was sav
       "best",
     );
     const rng = new Rng(4);
-    const q = new Float32Array(2);
+    const net = new ActingMlp(spec, params);
     for (let k = 0; k < 50; k++) {
       const obs = Float32Array.from({ length: 4 }, () => rng.normal());
-      mlpForward(spec, params, 0, obs, 1, q);
+      const q = net.forward(obs);
       const d = loaded.decide(obs);
       assert.deepEqual(d.qValues, Array.from(q));
       assert.equal(d.action, argmax(q));

@@ -6,6 +6,7 @@
  */
 
 import type { ActionHead, Activation, ActorCriticConfig, MlpSpec } from "./types.ts";
+import { validateMlpSpec } from "./validate.ts";
 
 /** One dense layer `y = act(x·W + b)` inside a flat parameter vector. */
 export interface DenseLayer {
@@ -19,19 +20,6 @@ export interface DenseLayer {
   biasOffset: number;
   /** Activation applied to this layer's output. */
   activation: Activation;
-}
-
-/** Throws a `RangeError` unless `spec.sizes` has at least two positive integer widths. */
-export function validateMlpSpec(spec: MlpSpec): void {
-  const { sizes } = spec;
-  if (sizes.length < 2) {
-    throw new RangeError(`An MLP needs at least 2 layer sizes, got [${sizes.join(", ")}]`);
-  }
-  for (const s of sizes) {
-    if (!(Number.isInteger(s) && s >= 1)) {
-      throw new RangeError(`MLP layer sizes must be positive integers, got [${sizes.join(", ")}]`);
-    }
-  }
 }
 
 /** Number of parameters of an MLP: `Σ_l n_l·n_{l+1} + n_{l+1}`. */

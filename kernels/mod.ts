@@ -1,6 +1,7 @@
 /**
- * The kernels layer: batched MLP training on hand-written WGSL compute kernels through WebGPU,
- * with a plain-TypeScript reference backend computing the same numbers.
+ * The kernels layer: batched MLP training on hand-written WGSL compute kernels through WebGPU
+ * and on WebAssembly SIMD kernels on the CPU, both checked against a plain-TypeScript
+ * reference; `chooseBackend("auto", workload)` measures which is faster for a network.
  *
  * @example
  * ```ts
@@ -10,8 +11,17 @@
  * @module
  */
 export type * from "./types.ts";
-export { type AdapterKind, createBackend, resolveBackendKind } from "./backend.ts";
-export { describeAdapter, GpuDeviceError, webGpuAdapterKind } from "./device.ts";
+export {
+  type AdapterKind,
+  type BackendChoice,
+  type BackendDecision,
+  chooseBackend,
+  type ChooseBackendOptions,
+  createBackend,
+  formatDecision,
+} from "./backend.ts";
+export { type CalibrationFigure, type CalibrationWorkload } from "./calibration.ts";
+export { describeAdapter, GpuDeviceError, webGpuAdapterKind } from "./webgpu/device.ts";
 export {
   type ActorCriticLayout,
   actorCriticLayout,
@@ -20,7 +30,8 @@ export {
   paramCount,
 } from "./layout.ts";
 export { initActorCriticParams, initMlpParams, type InitScheme } from "./init.ts";
-export { type Floats, MlpCpu, mlpForward } from "./cpu/mlp.ts";
+export { ActingMlp } from "./cpu/acting_mlp.ts";
+export { mlpForward } from "./cpu/mlp.ts";
 export { CpuBackend } from "./cpu/backend.ts";
 export { type WasmMlpOptions, WasmMlpTrainer } from "./wasm/mlp.ts";
 export { hasRelaxedSimd } from "./wasm/module.ts";

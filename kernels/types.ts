@@ -8,6 +8,9 @@
  * @module
  */
 
+/** A vector of numbers: float32 in use, float64 where tests take finite differences. */
+export type Floats = Float32Array | Float64Array;
+
 /** A concrete backend. */
 export type BackendKind = "cpu" | "webgpu";
 /** What a user may ask for; `auto` picks `webgpu` when an adapter exists, else `cpu`. */
@@ -110,6 +113,12 @@ export interface LearnerState {
 export interface DqnLearner {
   /** Transitions held in the replay ring. */
   readonly size: number;
+  /**
+   * Whether `flush` is cheap enough to call after every training phase: `true` where queued
+   * work runs at once on the CPU (a flush only copies the parameters out), `false` where a
+   * flush waits for a device, so callers should let gradient steps pile up between flushes.
+   */
+  readonly flushIsCheap: boolean;
   /** Appends transitions to the replay ring, overwriting the oldest when full. */
   addTransitions(batch: TransitionBatch): void;
   /**

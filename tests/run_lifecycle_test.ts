@@ -65,7 +65,7 @@ const PPO_CARTPOLE = [
 Deno.test("kill -9 at random moments, then --resume, until the run finishes", async () => {
   const out = await Deno.makeTempDir({ prefix: "eagle_kill_" });
   const run = new RunFolder(`${out}/k`);
-  const total = 81_920;
+  const total = 245_760;
   const rng = new Rng(7);
   const lost: number[] = [];
   try {

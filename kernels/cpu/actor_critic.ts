@@ -1,6 +1,7 @@
 /**
  * PPO / A2C learning on the CPU: epochs over a rollout in counter-RNG minibatch order, the
- * actor-critic loss, one backward through both nets, global-norm clipping and Adam.
+ * actor-critic loss, backprop through both nets on the WebAssembly kernels, one global-norm
+ * clip across actor, critic and log-std, and Adam.
  * @module
  */
 
@@ -14,144 +15,62 @@ import type {
   Rollout,
 } from "../types.ts";
 import {
+  validateActorCriticConfig,
+  validateLearnerState,
+  validateLearningRate,
+  validateParamCount,
+  validateRollout,
+} from "../validate.ts";
+import { WasmMlpTrainer } from "../wasm/mlp.ts";
+import {
   actorCriticLoss,
+  allocMinibatch,
   LOSS_STAT_COUNT,
   LossStat,
   type Minibatch,
-  type PolicyLossSettings,
 } from "./actor_critic_loss.ts";
-import { type Floats, MlpWorkspace } from "./mlp.ts";
+import { CpuOptimizer, HostParams, type TrainedBlock } from "./optimizer.ts";
 import { settle } from "./_settle.ts";
-import { adamUpdate, clipGradNorm, validateAdam } from "./optim.ts";
-import { validateLearnerState, validateRollout } from "../validate.ts";
-
-/** The architecture and loss fields of an actor-critic configuration. */
-export type ActorCriticLossConfig =
-  & Pick<ActorCriticConfig, "obsSize" | "action" | "hidden" | "activation">
-  & PolicyLossSettings;
-
-/** Minibatch buffers for `batch` samples. */
-export function allocMinibatch(batch: number, obsSize: number, actionWidth: number): Minibatch {
-  return {
-    obs: new Float64Array(batch * obsSize),
-    actions: new Float64Array(batch * actionWidth),
-    oldLogProbs: new Float64Array(batch),
-    advantages: new Float64Array(batch),
-    returns: new Float64Array(batch),
-    oldValues: new Float64Array(batch),
-  };
-}
-
-/**
- * Loss and gradient of one minibatch w.r.t. all actor-critic parameters, with preallocated
- * workspaces. Works on float32 or float64 parameters (the latter for gradient checks).
- */
-export class ActorCriticCore {
-  /** Configuration. */
-  readonly config: ActorCriticLossConfig;
-  /** Parameter layout. */
-  readonly layout: ActorCriticLayout;
-  /** Statistics of the last `lossAndGrad`, indexed by `LossStat`. */
-  readonly stats: Float64Array = new Float64Array(LOSS_STAT_COUNT);
-  readonly #actor: MlpWorkspace;
-  readonly #critic: MlpWorkspace;
-  #dActor: Float64Array;
-  #dValues: Float64Array;
-  #adv: Float64Array;
-
-  /** Workspaces for minibatches of up to `maxBatch` samples (grown on demand). */
-  constructor(config: ActorCriticLossConfig, maxBatch: number) {
-    this.config = config;
-    this.layout = actorCriticLayout(config);
-    this.#actor = new MlpWorkspace(this.layout.actor.spec, maxBatch);
-    this.#critic = new MlpWorkspace(this.layout.critic.spec, maxBatch);
-    this.#dActor = new Float64Array(maxBatch * this.layout.actionSize);
-    this.#dValues = new Float64Array(maxBatch);
-    this.#adv = new Float64Array(maxBatch);
-  }
-
-  /**
-   * Overwrites `grads` with the gradient of the loss of `data[0..batch)` w.r.t. `params`
-   * (layout of `actorCriticLayout`), returns the total loss and leaves statistics in `stats`.
-   */
-  lossAndGrad(params: Floats, data: Minibatch, batch: number, grads: Float64Array): number {
-    const { layout } = this;
-    if (this.#dValues.length < batch) {
-      this.#dActor = new Float64Array(batch * layout.actionSize);
-      this.#dValues = new Float64Array(batch);
-      this.#adv = new Float64Array(batch);
-    }
-    const actorOut = this.#actor.forward(params, layout.actor.offset, data.obs, batch);
-    const values = this.#critic.forward(params, layout.critic.offset, data.obs, batch);
-    grads.fill(0);
-    const loss = actorCriticLoss(
-      this.config,
-      this.config.action,
-      batch,
-      actorOut,
-      values,
-      params,
-      layout.logStd.offset,
-      data,
-      this.#dActor,
-      this.#dValues,
-      grads,
-      layout.logStd.offset,
-      this.#adv,
-      this.stats,
-    );
-    this.#actor.backward(params, layout.actor.offset, this.#dActor, grads, layout.actor.offset);
-    this.#critic.backward(params, layout.critic.offset, this.#dValues, grads, layout.critic.offset);
-    return loss;
-  }
-}
-
-/** Throws a `RangeError` describing the first invalid field of an actor-critic config. */
-export function validateActorCriticConfig(config: ActorCriticConfig): void {
-  actorCriticLayout(config);
-  for (const key of ["updateEpochs", "numMinibatches"] as const) {
-    if (!(Number.isInteger(config[key]) && config[key] >= 1)) {
-      throw new RangeError(`${key} must be a positive integer, got ${config[key]}`);
-    }
-  }
-  for (const key of ["clipCoef", "entCoef", "vfCoef"] as const) {
-    if (!(config[key] >= 0)) throw new RangeError(`${key} must be ≥ 0, got ${config[key]}`);
-  }
-  if (config.maxGradNorm !== null && !(config.maxGradNorm > 0)) {
-    throw new RangeError(`maxGradNorm must be > 0 or null, got ${config.maxGradNorm}`);
-  }
-  validateAdam(config.adam);
-}
 
 /** `ActorCriticLearner` on the CPU. */
 export class CpuActorCriticLearner implements ActorCriticLearner {
   readonly #config: ActorCriticConfig;
-  readonly #count: number;
+  readonly #layout: ActorCriticLayout;
   readonly #actionWidth: number;
-  readonly #core: ActorCriticCore;
-  #params: Float32Array;
-  #m: Float32Array;
-  #v: Float32Array;
-  #adamStep = 0;
-  readonly #grads: Float64Array;
+  readonly #actor: WasmMlpTrainer;
+  readonly #critic: WasmMlpTrainer;
+  /** The log-std of a Gaussian head (no values for a discrete one). */
+  readonly #logStd: HostParams;
+  readonly #opt: CpuOptimizer;
+  readonly #lossStats = new Float64Array(LOSS_STAT_COUNT);
   #perm = new Int32Array(0);
   #mb: Minibatch;
+  #actorOut = new Float32Array(0);
+  #values = new Float32Array(0);
+  #dActor = new Float64Array(0);
+  #dValues = new Float64Array(0);
+  #adv = new Float64Array(0);
   #destroyed = false;
 
   /** A learner starting from `params` (layout of `actorCriticLayout(config)`). */
   constructor(config: ActorCriticConfig, params: Float32Array) {
     validateActorCriticConfig(config);
     this.#config = config;
-    this.#core = new ActorCriticCore(config, 1);
-    this.#count = this.#core.layout.total;
-    if (params.length !== this.#count) {
-      throw new RangeError(`Expected ${this.#count} parameters, got ${params.length}`);
-    }
+    const layout = actorCriticLayout(config);
+    this.#layout = layout;
+    validateParamCount(params, layout.total);
     this.#actionWidth = config.action.kind === "discrete" ? 1 : actionSize(config.action);
-    this.#params = params.slice();
-    this.#m = new Float32Array(this.#count);
-    this.#v = new Float32Array(this.#count);
-    this.#grads = new Float64Array(this.#count);
+    const block = (b: { offset: number; count: number }) =>
+      params.subarray(b.offset, b.offset + b.count);
+    this.#actor = new WasmMlpTrainer(layout.actor.spec, block(layout.actor));
+    this.#critic = new WasmMlpTrainer(layout.critic.spec, block(layout.critic));
+    this.#logStd = new HostParams(block(layout.logStd));
+    const blocks: TrainedBlock[] = [
+      { offset: layout.actor.offset, net: this.#actor },
+      { offset: layout.critic.offset, net: this.#critic },
+    ];
+    if (layout.logStd.count > 0) blocks.push({ offset: layout.logStd.offset, host: this.#logStd });
+    this.#opt = new CpuOptimizer(blocks);
     this.#mb = allocMinibatch(0, config.obsSize, this.#actionWidth);
   }
 
@@ -159,29 +78,37 @@ export class CpuActorCriticLearner implements ActorCriticLearner {
     if (this.#destroyed) throw new TypeError("This actor-critic learner has been destroyed");
   }
 
+  /** Sizes the per-minibatch buffers for `mbSize` samples. */
+  #reserve(mbSize: number): void {
+    if (this.#mb.oldLogProbs.length === mbSize) return;
+    this.#mb = allocMinibatch(mbSize, this.#config.obsSize, this.#actionWidth);
+    this.#actorOut = new Float32Array(mbSize * this.#layout.actionSize);
+    this.#values = new Float32Array(mbSize);
+    this.#dActor = new Float64Array(mbSize * this.#layout.actionSize);
+    this.#dValues = new Float64Array(mbSize);
+    this.#adv = new Float64Array(mbSize);
+  }
+
   /** Runs `updateEpochs × numMinibatches` gradient steps on `rollout` at `learningRate`. */
   update(rollout: Rollout, learningRate: number): Promise<ActorCriticStats> {
     return settle(() => {
       this.#alive();
       validateRollout(rollout, this.#config, this.#actionWidth);
-      if (!(learningRate >= 0)) {
-        throw new RangeError(`Learning rate must be ≥ 0, got ${learningRate}`);
-      }
-      const { obsSize, numMinibatches, updateEpochs, seed } = this.#config;
+      validateLearningRate(learningRate);
+      const config = this.#config;
+      const { obsSize, numMinibatches, updateEpochs, seed } = config;
       const n = rollout.size;
       const mbSize = n / numMinibatches;
       const aw = this.#actionWidth;
       if (this.#perm.length !== n) this.#perm = new Int32Array(n);
-      if (this.#mb.oldLogProbs.length !== mbSize) {
-        this.#mb = allocMinibatch(mbSize, obsSize, aw);
-      }
+      this.#reserve(mbSize);
       const mb = this.#mb;
       const perm = this.#perm;
       const sums = new Float64Array(LOSS_STAT_COUNT);
-      const stats = this.#core.stats;
+      const stats = this.#lossStats;
       for (let epoch = 0; epoch < updateEpochs; epoch++) {
         // Global epoch index: see kernels/counter_rng.ts.
-        fillPermutation(perm, n, seed, Math.floor(this.#adamStep / numMinibatches));
+        fillPermutation(perm, n, seed, Math.floor(this.#opt.adamStep / numMinibatches));
         for (let m = 0; m < numMinibatches; m++) {
           for (let p = 0; p < mbSize; p++) {
             const s = perm[m * mbSize + p];
@@ -194,19 +121,8 @@ export class CpuActorCriticLearner implements ActorCriticLearner {
             mb.returns[p] = rollout.returns[s];
             mb.oldValues[p] = rollout.values[s];
           }
-          this.#core.lossAndGrad(this.#params, mb, mbSize, this.#grads);
+          this.#step(mb, mbSize, learningRate);
           for (let k = 0; k < LOSS_STAT_COUNT; k++) sums[k] += stats[k];
-          clipGradNorm(this.#grads, this.#config.maxGradNorm);
-          this.#adamStep++;
-          adamUpdate(
-            this.#params,
-            this.#grads,
-            this.#m,
-            this.#v,
-            this.#adamStep,
-            this.#config.adam,
-            learningRate,
-          );
         }
       }
       const steps = updateEpochs * numMinibatches;
@@ -216,32 +132,52 @@ export class CpuActorCriticLearner implements ActorCriticLearner {
         entropy: sums[LossStat.entropy] / steps,
         approxKl: sums[LossStat.approxKl] / steps,
         clipFraction: sums[LossStat.clipFraction] / steps,
-        params: this.#params.slice(),
+        params: this.#opt.params(),
       };
     });
+  }
+
+  /** One gradient step on the gathered minibatch `mb` of `batch` samples. */
+  #step(mb: Minibatch, batch: number, lr: number): void {
+    const config = this.#config;
+    this.#actor.forward(mb.obs, batch, this.#actorOut);
+    this.#critic.forward(mb.obs, batch, this.#values);
+    // The loss writes the log-std gradient; the nets' gradients accumulate from zero.
+    this.#opt.zeroGrads();
+    actorCriticLoss(
+      config,
+      config.action,
+      batch,
+      this.#actorOut,
+      this.#values,
+      this.#logStd.params,
+      0,
+      mb,
+      this.#dActor,
+      this.#dValues,
+      this.#logStd.grads,
+      0,
+      this.#adv,
+      this.#lossStats,
+    );
+    this.#actor.backward(this.#dActor);
+    this.#critic.backward(this.#dValues);
+    this.#opt.step(config.adam, lr, config.maxGradNorm);
   }
 
   /** Copies of the parameters, Adam moments and step count. */
   getState(): Promise<LearnerState> {
     return settle(() => {
       this.#alive();
-      return {
-        params: this.#params.slice(),
-        adamM: this.#m.slice(),
-        adamV: this.#v.slice(),
-        adamStep: this.#adamStep,
-      };
+      return this.#opt.state();
     });
   }
 
   /** Replaces the optimiser state. */
   setState(state: LearnerState): void {
     this.#alive();
-    validateLearnerState(state, this.#count);
-    this.#params = state.params.slice();
-    this.#m = state.adamM.slice();
-    this.#v = state.adamV.slice();
-    this.#adamStep = state.adamStep;
+    validateLearnerState(state, this.#layout.total);
+    this.#opt.setState(state);
   }
 
   /** Drops the buffers; later calls throw. */

@@ -7,8 +7,7 @@
  * @module
  */
 
-import type { ActionHead, ActorCriticConfig } from "../types.ts";
-import type { Floats } from "./mlp.ts";
+import type { ActionHead, ActorCriticConfig, Floats } from "../types.ts";
 
 /** The loss-defining fields of an actor-critic configuration. */
 export type PolicyLossSettings = Pick<
@@ -19,17 +18,29 @@ export type PolicyLossSettings = Pick<
 /** The rollout data of one minibatch, gathered into contiguous arrays. */
 export interface Minibatch {
   /** `batch × obsSize` observations. */
-  obs: Float64Array;
+  obs: Float32Array;
   /** `batch` action indices (discrete) or `batch × dim` actions (continuous). */
-  actions: Float64Array;
+  actions: Float32Array;
   /** Log-probabilities under the acting policy. */
-  oldLogProbs: Float64Array;
-  /** Advantages (normalised here when asked). */
-  advantages: Float64Array;
+  oldLogProbs: Float32Array;
+  /** Advantages (normalised by the loss when asked). */
+  advantages: Float32Array;
   /** Returns, the value targets. */
-  returns: Float64Array;
+  returns: Float32Array;
   /** Values predicted when acting (the centre of the value clip). */
-  oldValues: Float64Array;
+  oldValues: Float32Array;
+}
+
+/** Minibatch buffers for `batch` samples with `actionWidth` numbers per action. */
+export function allocMinibatch(batch: number, obsSize: number, actionWidth: number): Minibatch {
+  return {
+    obs: new Float32Array(batch * obsSize),
+    actions: new Float32Array(batch * actionWidth),
+    oldLogProbs: new Float32Array(batch),
+    advantages: new Float32Array(batch),
+    returns: new Float32Array(batch),
+    oldValues: new Float32Array(batch),
+  };
 }
 
 /** Indices into the `stats` vector `actorCriticLoss` fills. */
@@ -68,8 +79,8 @@ export function actorCriticLoss(
   settings: PolicyLossSettings,
   action: ActionHead,
   batch: number,
-  actorOut: Float64Array,
-  values: Float64Array,
+  actorOut: Floats,
+  values: Floats,
   logStd: Floats,
   logStdOffset: number,
   data: Minibatch,

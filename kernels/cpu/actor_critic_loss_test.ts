@@ -4,11 +4,11 @@ import type { ActionHead } from "../types.ts";
 import { assertClose, maxAbs, numericalGrad, randomArray } from "./_grad_check.ts";
 import {
   actorCriticLoss,
+  allocMinibatch,
   LossStat,
   type Minibatch,
   type PolicyLossSettings,
 } from "./actor_critic_loss.ts";
-import { allocMinibatch } from "./actor_critic.ts";
 
 const BATCH = 8;
 const CLIP = 0.2;
@@ -24,7 +24,7 @@ function naiveLogp(
   head: ActionHead,
   out: Float64Array,
   logStd: Float64Array,
-  actions: Float64Array,
+  actions: Float32Array,
   i: number,
 ) {
   if (head.kind === "discrete") {
@@ -159,13 +159,15 @@ Deno.test("actorCriticLoss statistics match a naive computation (PPO, clipped va
       new Float64Array(BATCH),
       stats,
     );
-    const mean = ADV.reduce((a, b) => a + b, 0) / BATCH;
-    const std = Math.sqrt(ADV.reduce((a, b) => a + (b - mean) ** 2, 0) / (BATCH - 1));
+    // The advantages as the minibatch holds them (float32, as rollouts store them).
+    const adv = Array.from(s.data.advantages);
+    const mean = adv.reduce((a, b) => a + b, 0) / BATCH;
+    const std = Math.sqrt(adv.reduce((a, b) => a + (b - mean) ** 2, 0) / (BATCH - 1));
     let pg = 0, vl = 0, ent = 0, kl = 0;
     for (let i = 0; i < BATCH; i++) {
       const { logp, entropy } = naiveLogp(head, s.out, s.logStd, s.data.actions, i);
       const r = Math.exp(logp - s.data.oldLogProbs[i]);
-      const A = (ADV[i] - mean) / (std + 1e-8);
+      const A = (adv[i] - mean) / (std + 1e-8);
       pg += Math.max(-A * r, -A * Math.min(Math.max(r, 1 - CLIP), 1 + CLIP)) / BATCH;
       const v = s.values[i], R = s.data.returns[i], vo = s.data.oldValues[i];
       const vc = vo + Math.min(Math.max(v - vo, -CLIP), CLIP);

@@ -1,6 +1,7 @@
 /**
- * The CPU backend: the reference implementation of the kernels contract, and the fallback when
- * no WebGPU adapter exists. Everything runs eagerly on the calling thread.
+ * The CPU backend: the kernels contract on the WebAssembly SIMD kernels (`kernels/wasm/`),
+ * everything run eagerly on the calling thread. Its TypeScript reference (`reference_mlp.ts`,
+ * `reference_gradients.ts`, `optim.ts`) is what the tests check both backends against.
  * @module
  */
 
@@ -16,14 +17,16 @@ import type {
 import { CpuActorCriticLearner } from "./actor_critic.ts";
 import { CpuDqnLearner } from "./dqn.ts";
 import { CpuMlp } from "./standalone_mlp.ts";
+import { hasRelaxedSimd } from "../wasm/module.ts";
 
-/** `Backend` on the CPU (float32 parameters, float64 accumulation). */
+/** `Backend` on the CPU (float32 WebAssembly SIMD, one thread). */
 export class CpuBackend implements Backend {
   /** Always `"cpu"`. */
   readonly kind = "cpu" as const;
   /** Describes the backend for logs. */
-  readonly description: string = `CPU reference (${navigator.hardwareConcurrency} threads ` +
-    `available, single-threaded float32 parameters with float64 accumulation)`;
+  readonly description: string = `CPU (WebAssembly SIMD${
+    hasRelaxedSimd() ? " with relaxed FMA" : ""
+  }, one thread of ${navigator.hardwareConcurrency})`;
 
   /** A standalone MLP holding a copy of `params`. */
   createMlp(spec: MlpSpec, params: Float32Array): Promise<Mlp> {

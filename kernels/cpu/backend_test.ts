@@ -79,7 +79,8 @@ Deno.test("CpuMlp fits a regression target with forward, backward and Adam", asy
   const params = await mlp.getParams();
   const out = new Float32Array(n);
   mlpForward(SPEC, params, 0, x, n, out);
-  assertClose(out, await mlp.forward(x, n), "forward", 1e-6, 1e-7);
+  // The TypeScript forward sums in float64, the WebAssembly one in float32 (outputs are ~1).
+  assertClose(out, await mlp.forward(x, n), "forward", 1e-5, 1e-6);
   mlp.setParams(init);
   assert.equal(mse(await mlp.forward(x, n)), first);
   assert.equal((await mlp.getGrads()).length, mlp.paramCount);

@@ -1,6 +1,7 @@
 /**
  * DQN learning on the CPU: replay ring, TD loss, backprop, clipping and Adam, run eagerly
- * (each queued call runs at once, which is the call order the contract asks for).
+ * (each queued call runs at once, which is the call order the contract asks for). The online
+ * net trains on the WebAssembly kernels; the target net runs forward only on them.
  * @module
  */
 
@@ -13,111 +14,27 @@ import type {
   LearnerState,
   TransitionBatch,
 } from "../types.ts";
-import { type GatheredTransitions, tdLoss } from "./dqn_loss.ts";
-import { type Floats, MlpWorkspace } from "./mlp.ts";
+import {
+  validateDqnConfig,
+  validateGradientSteps,
+  validateLearnerState,
+  validateLearningRate,
+  validateParamCount,
+  validateTau,
+  validateTransitions,
+} from "../validate.ts";
+import { WasmMlpTrainer } from "../wasm/mlp.ts";
+import { allocTransitions, type GatheredTransitions, tdLoss } from "./dqn_loss.ts";
+import { CpuOptimizer } from "./optimizer.ts";
 import { settle } from "./_settle.ts";
-import { adamUpdate, clipGradNorm, validateAdam } from "./optim.ts";
-import { validateLearnerState, validateTransitions } from "../validate.ts";
-
-/** The loss-defining part of a DQN configuration. */
-export type DqnLossConfig = Pick<
-  DqnLearnerConfig,
-  "net" | "batchSize" | "gamma" | "loss" | "doubleDqn"
->;
-
-/** Gathered-batch buffers for `batch` transitions of `obsSize`-wide observations. */
-export function allocTransitions(batch: number, obsSize: number): GatheredTransitions {
-  return {
-    obs: new Float64Array(batch * obsSize),
-    actions: new Int32Array(batch),
-    rewards: new Float64Array(batch),
-    nextObs: new Float64Array(batch * obsSize),
-    terminated: new Float64Array(batch),
-  };
-}
-
-/**
- * The TD loss of a gathered batch and its gradient w.r.t. the online parameters, with
- * preallocated workspaces. Works on float32 or float64 parameters (the latter for gradient
- * checks), so the learner and the tests run the same code.
- */
-export class DqnCore {
-  /** Loss settings. */
-  readonly config: DqnLossConfig;
-  /** `[loss, mean q]` of the last `lossAndGrad`. */
-  readonly stats: Float64Array = new Float64Array(2);
-  readonly #online: MlpWorkspace;
-  readonly #target: MlpWorkspace;
-  readonly #onlineNext: MlpWorkspace | null;
-  readonly #dQ: Float64Array;
-
-  /** Workspaces for `config.batchSize` transitions. */
-  constructor(config: DqnLossConfig) {
-    this.config = config;
-    this.#online = new MlpWorkspace(config.net, config.batchSize);
-    this.#target = new MlpWorkspace(config.net, config.batchSize);
-    this.#onlineNext = config.doubleDqn ? new MlpWorkspace(config.net, config.batchSize) : null;
-    this.#dQ = new Float64Array(config.batchSize * config.net.sizes[config.net.sizes.length - 1]);
-  }
-
-  /**
-   * Overwrites `grads` with the gradient of the TD loss of `data[0..batch)` w.r.t. `online`,
-   * returns the loss and leaves `[loss, mean q]` in `stats`.
-   */
-  lossAndGrad(
-    online: Floats,
-    target: Floats,
-    data: GatheredTransitions,
-    batch: number,
-    grads: Float64Array,
-  ): number {
-    const sizes = this.config.net.sizes;
-    const nActions = sizes[sizes.length - 1];
-    if (batch > this.config.batchSize) {
-      throw new RangeError(`Batch of ${batch} exceeds the configured ${this.config.batchSize}`);
-    }
-    // The s' passes first: the online pass on s must be the last one before backward.
-    const qTargetNext = this.#target.forward(target, 0, data.nextObs, batch);
-    const qOnlineNext = this.#onlineNext?.forward(online, 0, data.nextObs, batch) ?? null;
-    const qOnline = this.#online.forward(online, 0, data.obs, batch);
-    const loss = tdLoss(
-      this.config,
-      batch,
-      nActions,
-      qOnline,
-      qTargetNext,
-      qOnlineNext,
-      data,
-      this.#dQ,
-      this.stats,
-    );
-    grads.fill(0);
-    this.#online.backward(online, 0, this.#dQ, grads, 0);
-    return loss;
-  }
-}
-
-/** Throws a `RangeError` describing the first invalid field of a DQN configuration. */
-export function validateDqnConfig(config: DqnLearnerConfig): void {
-  paramCount(config.net);
-  for (const key of ["bufferCapacity", "batchSize"] as const) {
-    if (!(Number.isInteger(config[key]) && config[key] >= 1)) {
-      throw new RangeError(`${key} must be a positive integer, got ${config[key]}`);
-    }
-  }
-  if (!(config.gamma >= 0 && config.gamma <= 1)) {
-    throw new RangeError(`gamma must be in [0, 1], got ${config.gamma}`);
-  }
-  if (config.maxGradNorm !== null && !(config.maxGradNorm > 0)) {
-    throw new RangeError(`maxGradNorm must be > 0 or null, got ${config.maxGradNorm}`);
-  }
-  validateAdam(config.adam);
-}
 
 /** `DqnLearner` on the CPU. */
 export class CpuDqnLearner implements DqnLearner {
+  /** Queued work has already run: a flush only copies the parameters out. */
+  readonly flushIsCheap = true;
   readonly #config: DqnLearnerConfig;
   readonly #obsSize: number;
+  readonly #nActions: number;
   readonly #count: number;
   // Replay ring.
   readonly #obs: Float32Array;
@@ -127,15 +44,17 @@ export class CpuDqnLearner implements DqnLearner {
   readonly #terminated: Float32Array;
   #pos = 0;
   #size = 0;
-  // Optimiser state.
-  #params: Float32Array;
-  #target: Float32Array;
-  #m: Float32Array;
-  #v: Float32Array;
-  #adamStep = 0;
-  readonly #grads: Float64Array;
+  // Networks and optimiser.
+  readonly #online: WasmMlpTrainer;
+  readonly #target: WasmMlpTrainer;
+  readonly #opt: CpuOptimizer;
+  // Per-step buffers.
   readonly #batch: GatheredTransitions;
-  readonly #core: DqnCore;
+  readonly #qOnline: Float32Array;
+  readonly #qTargetNext: Float32Array;
+  readonly #qOnlineNext: Float32Array | null;
+  readonly #dQ: Float64Array;
+  readonly #lossStats = new Float64Array(2);
   // Statistics since the last flush.
   #steps = 0;
   #lossSum = 0;
@@ -147,23 +66,25 @@ export class CpuDqnLearner implements DqnLearner {
     validateDqnConfig(config);
     this.#config = config;
     this.#count = paramCount(config.net);
-    if (params.length !== this.#count) {
-      throw new RangeError(`Expected ${this.#count} parameters, got ${params.length}`);
-    }
-    this.#obsSize = config.net.sizes[0];
+    validateParamCount(params, this.#count);
+    const sizes = config.net.sizes;
+    this.#obsSize = sizes[0];
+    this.#nActions = sizes[sizes.length - 1];
     const cap = config.bufferCapacity;
     this.#obs = new Float32Array(cap * this.#obsSize);
     this.#nextObs = new Float32Array(cap * this.#obsSize);
     this.#actions = new Int32Array(cap);
     this.#rewards = new Float32Array(cap);
     this.#terminated = new Float32Array(cap);
-    this.#params = params.slice();
-    this.#target = params.slice();
-    this.#m = new Float32Array(this.#count);
-    this.#v = new Float32Array(this.#count);
-    this.#grads = new Float64Array(this.#count);
-    this.#batch = allocTransitions(config.batchSize, this.#obsSize);
-    this.#core = new DqnCore(config);
+    const B = config.batchSize;
+    this.#online = new WasmMlpTrainer(config.net, params, { maxBatch: B });
+    this.#target = new WasmMlpTrainer(config.net, params, { maxBatch: B });
+    this.#opt = new CpuOptimizer([{ offset: 0, net: this.#online }]);
+    this.#batch = allocTransitions(B, this.#obsSize);
+    this.#qOnline = new Float32Array(B * this.#nActions);
+    this.#qTargetNext = new Float32Array(B * this.#nActions);
+    this.#qOnlineNext = config.doubleDqn ? new Float32Array(B * this.#nActions) : null;
+    this.#dQ = new Float64Array(B * this.#nActions);
   }
 
   /** Transitions held in the replay ring. */
@@ -178,21 +99,36 @@ export class CpuDqnLearner implements DqnLearner {
   /** Appends transitions to the ring, overwriting the oldest when full. */
   addTransitions(batch: TransitionBatch): void {
     this.#alive();
-    const { count } = batch;
     const d = this.#obsSize;
-    const nActions = this.#config.net.sizes[this.#config.net.sizes.length - 1];
-    validateTransitions(batch, d, nActions);
+    validateTransitions(batch, d, this.#nActions);
     const cap = this.#config.bufferCapacity;
-    for (let t = 0; t < count; t++) {
-      const a = batch.actions[t];
+    for (let t = 0; t < batch.count; t++) {
       const slot = this.#pos;
       this.#obs.set(batch.obs.subarray(t * d, (t + 1) * d), slot * d);
       this.#nextObs.set(batch.nextObs.subarray(t * d, (t + 1) * d), slot * d);
-      this.#actions[slot] = a;
+      this.#actions[slot] = batch.actions[t];
       this.#rewards[slot] = batch.rewards[t];
       this.#terminated[slot] = batch.terminated[t];
       this.#pos = (slot + 1) % cap;
       this.#size = Math.min(this.#size + 1, cap);
+    }
+  }
+
+  /** Fills the gathered batch with the transitions gradient step `k` samples. */
+  #gather(k: number): void {
+    const { batchSize, seed } = this.#config;
+    const d = this.#obsSize;
+    const g = this.#batch;
+    for (let j = 0; j < batchSize; j++) {
+      const slot = replayIndex(seed, k, j, this.#size);
+      // Plain loops: a subarray per row would allocate two views per sample.
+      for (let i = 0, so = slot * d, jo = j * d; i < d; i++) {
+        g.obs[jo + i] = this.#obs[so + i];
+        g.nextObs[jo + i] = this.#nextObs[so + i];
+      }
+      g.actions[j] = this.#actions[slot];
+      g.rewards[j] = this.#rewards[slot];
+      g.terminated[j] = this.#terminated[slot];
     }
   }
 
@@ -202,42 +138,33 @@ export class CpuDqnLearner implements DqnLearner {
    */
   queueGradientSteps(n: number, learningRate?: number): void {
     this.#alive();
-    if (!(Number.isInteger(n) && n >= 0)) {
-      throw new RangeError(`Number of gradient steps must be a non-negative integer, got ${n}`);
-    }
-    if (n > 0 && this.#size === 0) {
-      throw new RangeError("Cannot take a gradient step with an empty replay ring");
-    }
+    validateGradientSteps(n, this.#size);
     const lr = learningRate ?? this.#config.adam.learningRate;
-    if (!(lr >= 0)) throw new RangeError(`Learning rate must be ≥ 0, got ${lr}`);
-    const { batchSize, seed } = this.#config;
-    const d = this.#obsSize;
+    validateLearningRate(lr);
+    const config = this.#config;
+    const B = config.batchSize;
     const g = this.#batch;
     for (let s = 0; s < n; s++) {
-      const k = this.#adamStep;
-      for (let j = 0; j < batchSize; j++) {
-        const slot = replayIndex(seed, k, j, this.#size);
-        const so = slot * d;
-        const jo = j * d;
-        for (let i = 0; i < d; i++) {
-          g.obs[jo + i] = this.#obs[so + i];
-          g.nextObs[jo + i] = this.#nextObs[so + i];
-        }
-        g.actions[j] = this.#actions[slot];
-        g.rewards[j] = this.#rewards[slot];
-        g.terminated[j] = this.#terminated[slot];
-      }
-      this.#lossSum += this.#core.lossAndGrad(
-        this.#params,
-        this.#target,
+      this.#gather(this.#opt.adamStep);
+      // The s' passes first: the online pass on s must be the last one before backward.
+      this.#target.forward(g.nextObs, B, this.#qTargetNext);
+      if (this.#qOnlineNext) this.#online.forward(g.nextObs, B, this.#qOnlineNext);
+      this.#online.forward(g.obs, B, this.#qOnline);
+      this.#lossSum += tdLoss(
+        config,
+        B,
+        this.#nActions,
+        this.#qOnline,
+        this.#qTargetNext,
+        this.#qOnlineNext,
         g,
-        batchSize,
-        this.#grads,
+        this.#dQ,
+        this.#lossStats,
       );
-      this.#qSum += this.#core.stats[1];
-      clipGradNorm(this.#grads, this.#config.maxGradNorm);
-      adamUpdate(this.#params, this.#grads, this.#m, this.#v, k + 1, this.#config.adam, lr);
-      this.#adamStep = k + 1;
+      this.#qSum += this.#lossStats[1];
+      this.#opt.zeroGrads();
+      this.#online.backward(this.#dQ);
+      this.#opt.step(config.adam, lr, config.maxGradNorm);
       this.#steps++;
     }
   }
@@ -245,14 +172,13 @@ export class CpuDqnLearner implements DqnLearner {
   /** Runs `target ← tau·online + (1 − tau)·target` now. */
   queueTargetUpdate(tau: number): void {
     this.#alive();
-    if (!(tau >= 0 && tau <= 1)) throw new RangeError(`tau must be in [0, 1], got ${tau}`);
-    if (tau === 1) {
-      this.#target.set(this.#params);
-      return;
+    validateTau(tau);
+    const p = this.#online.getParams();
+    if (tau < 1) {
+      const t = this.#target.getParams();
+      for (let k = 0; k < p.length; k++) p[k] = tau * p[k] + (1 - tau) * t[k];
     }
-    const p = this.#params;
-    const t = this.#target;
-    for (let k = 0; k < t.length; k++) t[k] = tau * p[k] + (1 - tau) * t[k];
+    this.#target.loadParams(p);
   }
 
   /** Statistics since the previous flush and a copy of the online parameters. */
@@ -264,7 +190,7 @@ export class CpuDqnLearner implements DqnLearner {
         gradientSteps: steps,
         loss: steps > 0 ? this.#lossSum / steps : NaN,
         qMean: steps > 0 ? this.#qSum / steps : NaN,
-        params: this.#params.slice(),
+        params: this.#online.getParams(),
       };
       this.#steps = 0;
       this.#lossSum = 0;
@@ -277,13 +203,7 @@ export class CpuDqnLearner implements DqnLearner {
   getState(): Promise<LearnerState> {
     return settle(() => {
       this.#alive();
-      return {
-        params: this.#params.slice(),
-        target: this.#target.slice(),
-        adamM: this.#m.slice(),
-        adamV: this.#v.slice(),
-        adamStep: this.#adamStep,
-      };
+      return { ...this.#opt.state(), target: this.#target.getParams() };
     });
   }
 
@@ -291,11 +211,8 @@ export class CpuDqnLearner implements DqnLearner {
   setState(state: LearnerState): void {
     this.#alive();
     validateLearnerState(state, this.#count);
-    this.#params = state.params.slice();
-    this.#target = (state.target ?? state.params).slice();
-    this.#m = state.adamM.slice();
-    this.#v = state.adamV.slice();
-    this.#adamStep = state.adamStep;
+    this.#opt.setState(state);
+    this.#target.loadParams(state.target ?? state.params);
   }
 
   /** Drops the buffers; later calls throw. */

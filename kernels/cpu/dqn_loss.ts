@@ -1,11 +1,14 @@
 /**
  * The DQN temporal-difference loss and its gradient w.r.t. the online Q-values, as a plain
- * function of already computed network outputs (the learner owns the networks).
+ * function of already computed network outputs (the learner owns the networks), and the
+ * sampled batch it reads.
  * @module
  */
 
+import type { Floats } from "../types.ts";
+
 /** Index of the largest of `q[o..o+n)`; ties go to the lowest index (as `torch.argmax`). */
-export function argmaxRow(q: Float64Array, o: number, n: number): number {
+export function argmaxRow(q: Floats, o: number, n: number): number {
   let best = 0;
   let bestValue = q[o];
   for (let a = 1; a < n; a++) {
@@ -20,15 +23,26 @@ export function argmaxRow(q: Float64Array, o: number, n: number): number {
 /** A sampled batch of transitions, gathered into contiguous arrays. */
 export interface GatheredTransitions {
   /** `batch × obsSize` observations. */
-  obs: Float64Array;
+  obs: Float32Array;
   /** `batch` action indices. */
   actions: Int32Array;
   /** `batch` rewards. */
-  rewards: Float64Array;
+  rewards: Float32Array;
   /** `batch × obsSize` next observations. */
-  nextObs: Float64Array;
+  nextObs: Float32Array;
   /** `batch` terminal flags (1 terminal, 0 otherwise). */
-  terminated: Float64Array;
+  terminated: Float32Array;
+}
+
+/** Gathered-batch buffers for `batch` transitions of `obsSize`-wide observations. */
+export function allocTransitions(batch: number, obsSize: number): GatheredTransitions {
+  return {
+    obs: new Float32Array(batch * obsSize),
+    actions: new Int32Array(batch),
+    rewards: new Float32Array(batch),
+    nextObs: new Float32Array(batch * obsSize),
+    terminated: new Float32Array(batch),
+  };
 }
 
 /** Settings of the TD loss. */
@@ -50,9 +64,9 @@ export function tdLoss(
   settings: TdLossSettings,
   batch: number,
   nActions: number,
-  qOnline: Float64Array,
-  qTargetNext: Float64Array,
-  qOnlineNext: Float64Array | null,
+  qOnline: Floats,
+  qTargetNext: Floats,
+  qOnlineNext: Floats | null,
   data: GatheredTransitions,
   dQ: Float64Array,
   stats: Float64Array,

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Floats } from "./mlp.ts";
+import type { Floats } from "../types.ts";
 
 /**
  * `y[b, j] = bias[j] + Σ_i x[b, i]·W[i, j]` for `b < batch`, with the bias right after `W`.

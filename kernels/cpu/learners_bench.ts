@@ -2,7 +2,9 @@
  * Throughput of the CPU backend's hot loops (`deno bench -A kernels/cpu/learners_bench.ts`):
  * one DQN gradient step of an 8-64-64-4 ReLU net at batch 64 and 1024, one PPO update of
  * 2048 samples (4 minibatches × 10 epochs, 8-64-64 tanh actor with 4 actions and critic) and
- * the acting forward at batch 1 and 64. Samples/s = batch (or 2048 × 10) / time per iteration.
+ * the acting forward (`ActingMlp`, WebAssembly) at batch 1 and 64 against the TypeScript
+ * `mlpForward`. Samples/s = batch (or 2048 × 10) / time per iteration. `deno task bench kernels`
+ * measures the learners the way `--device auto` does, at LunarLander's shapes.
  * @module
  */
 
@@ -11,6 +13,7 @@ import { initActorCriticParams, initMlpParams } from "../init.ts";
 import type { ActorCriticConfig, MlpSpec } from "../types.ts";
 import { CpuActorCriticLearner } from "./actor_critic.ts";
 import { CpuDqnLearner } from "./dqn.ts";
+import { ActingMlp } from "./acting_mlp.ts";
 import { mlpForward } from "./mlp.ts";
 
 const rng = new Rng(0);
@@ -78,7 +81,11 @@ const params = initMlpParams(NET, rng, "torch-default");
 for (const batch of [1, 64]) {
   const x = rand(batch * 8);
   const out = new Float32Array(batch * 4);
-  Deno.bench(`mlpForward 8-64-64-4, batch ${batch}`, { group: "act" }, () => {
+  Deno.bench(`mlpForward 8-64-64-4, batch ${batch}`, { group: `act ${batch}` }, () => {
     mlpForward(NET, params, 0, x, batch, out);
+  });
+  const acting = new ActingMlp(NET, params);
+  Deno.bench(`ActingMlp 8-64-64-4, batch ${batch}`, { group: `act ${batch}` }, () => {
+    acting.forward(x, batch);
   });
 }

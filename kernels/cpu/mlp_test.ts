@@ -4,7 +4,8 @@ import { initMlpParams } from "../init.ts";
 import { paramCount } from "../layout.ts";
 import type { Activation, MlpSpec } from "../types.ts";
 import { assertClose, maxAbs, numericalGrad, randomArray } from "./_grad_check.ts";
-import { MlpCpu, mlpForward, MlpWorkspace } from "./mlp.ts";
+import { MlpCpu, mlpForward } from "./mlp.ts";
+import { ReferenceMlp } from "./reference_mlp.ts";
 
 /** A deliberately naive float64 MLP: nested arrays, one dot product per output. */
 function naiveForward(spec: MlpSpec, p: ArrayLike<number>, x: number[][]): number[][] {
@@ -39,7 +40,7 @@ const SPECS: MlpSpec[] = [
   { sizes: [5, 2], hidden: "relu" },
 ];
 
-Deno.test("mlpForward and MlpWorkspace.forward match a naive float64 MLP", () => {
+Deno.test("mlpForward and ReferenceMlp.forward match a naive float64 MLP", () => {
   const rng = new Rng(11);
   for (const spec of SPECS) {
     const params = initMlpParams(spec, rng, "torch-default");
@@ -53,13 +54,13 @@ Deno.test("mlpForward and MlpWorkspace.forward match a naive float64 MLP", () =>
     const out = new Float32Array(expected.length);
     mlpForward(spec, params, 0, x, batch, out);
     assertClose(out, expected, `mlpForward ${JSON.stringify(spec)}`, 1e-6, 1e-7);
-    const ws = new MlpWorkspace(spec, 2); // grows to 7 on demand
+    const ws = new ReferenceMlp(spec, 2); // grows to 7 on demand
     const y = ws.forward(params, 0, x, batch);
     assertClose(y.subarray(0, expected.length), expected, "workspace", 1e-12, 1e-12);
   }
 });
 
-Deno.test("mlpForward reads parameters at an offset; MlpCpu reuses its output", () => {
+Deno.test("mlpForward reads parameters at an offset; the deprecated MlpCpu equals it exactly", () => {
   const spec: MlpSpec = { sizes: [2, 3, 2], hidden: "tanh" };
   const rng = new Rng(2);
   const inner = initMlpParams(spec, rng, "torch-default");
@@ -79,7 +80,7 @@ Deno.test("mlpForward reads parameters at an offset; MlpCpu reuses its output", 
   assert.throws(() => new MlpCpu(spec, inner, 1), RangeError);
 });
 
-Deno.test("MlpWorkspace.backward matches finite differences for every activation", () => {
+Deno.test("ReferenceMlp.backward matches finite differences for every activation", () => {
   const rng = new Rng(5);
   for (const spec of SPECS) {
     const batch = 3;
@@ -88,7 +89,7 @@ Deno.test("MlpWorkspace.backward matches finite differences for every activation
     const outN = spec.sizes[spec.sizes.length - 1];
     // Loss = Σ c ⊙ y for fixed random c, so dL/dy = c.
     const c = randomArray(rng, batch * outN);
-    const ws = new MlpWorkspace(spec, batch);
+    const ws = new ReferenceMlp(spec, batch);
     const loss = () => {
       const y = ws.forward(params, 0, x, batch);
       let s = 0;
@@ -106,12 +107,12 @@ Deno.test("MlpWorkspace.backward matches finite differences for every activation
   }
 });
 
-Deno.test("MlpWorkspace.backward accumulates into a shared vector at an offset", () => {
+Deno.test("ReferenceMlp.backward accumulates into a shared vector at an offset", () => {
   const spec: MlpSpec = { sizes: [2, 4, 1], hidden: "relu" };
   const rng = new Rng(9);
   const params = randomArray(rng, 3 + paramCount(spec));
   const x = randomArray(rng, 4);
-  const ws = new MlpWorkspace(spec, 2);
+  const ws = new ReferenceMlp(spec, 2);
   ws.forward(params, 3, x, 2);
   const dY = new Float64Array([1, -0.5]);
   const once = new Float64Array(params.length);

@@ -1,11 +1,11 @@
 /**
- * Adam(W) and global-norm gradient clipping on the CPU, with PyTorch's formulas so that runs
- * compare with CleanRL and with the WebGPU kernels.
+ * Adam(W) and global-norm gradient clipping in TypeScript, with PyTorch's formulas so that runs
+ * compare with CleanRL: the reference the WebAssembly and WebGPU optimizers are tested against,
+ * and the optimizer of the few parameters that live outside any MLP (a Gaussian's log-std).
  * @module
  */
 
-import type { AdamConfig } from "../types.ts";
-import type { Floats } from "./mlp.ts";
+import type { AdamConfig, Floats } from "../types.ts";
 
 /** L2 norm of `grads[0..count)`. */
 export function globalNorm(grads: Float64Array, count: number = grads.length): number {
@@ -30,16 +30,6 @@ export function clipGradNorm(
     if (scale < 1) { for (let k = 0; k < count; k++) grads[k] *= scale; }
   }
   return norm;
-}
-
-/** Throws a `RangeError` for hyper-parameters Adam cannot use. */
-export function validateAdam(adam: AdamConfig): void {
-  const { learningRate, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 0 } = adam;
-  if (!(learningRate >= 0)) throw new RangeError(`Learning rate must be ≥ 0, got ${learningRate}`);
-  if (!(beta1 >= 0 && beta1 < 1)) throw new RangeError(`beta1 must be in [0, 1), got ${beta1}`);
-  if (!(beta2 >= 0 && beta2 < 1)) throw new RangeError(`beta2 must be in [0, 1), got ${beta2}`);
-  if (!(eps >= 0)) throw new RangeError(`eps must be ≥ 0, got ${eps}`);
-  if (!(weightDecay >= 0)) throw new RangeError(`weightDecay must be ≥ 0, got ${weightDecay}`);
 }
 
 /**

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { assertClose } from "./_grad_check.ts";
-import { adamUpdate, clipGradNorm, globalNorm, validateAdam } from "./optim.ts";
+import { validateAdam } from "../validate.ts";
+import { adamUpdate, clipGradNorm, globalNorm } from "./optim.ts";
 
 Deno.test("Adam with a constant gradient moves each parameter lr·g/(|g|+eps) per step", () => {
   // With g constant, m_t = g(1−β1^t) and v_t = g²(1−β2^t), so the bias-corrected ratio is

@@ -1,8 +1,8 @@
 /**
  * MLP training on the WebAssembly SIMD kernels: forward, backward into accumulated gradients,
- * global-norm clipping and Adam(W), all in float32 in one `WebAssembly.Memory`. It does what
- * `kernels/cpu/mlp.ts`'s `MlpWorkspace` plus `optim.ts` do for the CPU backend, about ten times
- * faster, so the CPU learners can run their inner loops here.
+ * global-norm clipping and Adam(W), all in float32 in one `WebAssembly.Memory`: the engine of
+ * the CPU backend's learners. It computes what the TypeScript reference
+ * (`kernels/cpu/reference_mlp.ts` plus `optim.ts`) does, about ten times faster.
  *
  * Parameters come and go in the layout of `kernels/layout.ts`; inside, every weight matrix,
  * bias and activation row is padded with zeros to a multiple of 4 floats so the kernels move
@@ -12,10 +12,9 @@
  * @module
  */
 
-import { validateAdam } from "../cpu/optim.ts";
-import type { Floats } from "../cpu/mlp.ts";
 import { mlpLayers, paramCount } from "../layout.ts";
-import type { Activation, AdamConfig, LearnerState, MlpSpec } from "../types.ts";
+import type { Activation, AdamConfig, Floats, LearnerState, MlpSpec } from "../types.ts";
+import { validateAdam, validateLearnerState, validateParamCount } from "../validate.ts";
 import { hasRelaxedSimd, instantiateMlpKernels, type MlpKernels } from "./module.ts";
 
 /** Options of a `WasmMlpTrainer`. */
@@ -52,7 +51,7 @@ const PAGE = 65536;
 /**
  * Trains one MLP on the WebAssembly kernels. `forward` keeps the activations for the next
  * `backward`; `backward` ADDS parameter gradients (call `zeroGrads` between steps), like
- * `MlpWorkspace.backward`; `adamStep` then updates the parameters.
+ * `ReferenceMlp.backward`; `adamStep` then updates the parameters.
  *
  * @example
  * ```ts
@@ -100,9 +99,7 @@ export class WasmMlpTrainer {
   constructor(spec: MlpSpec, params: Float32Array, options: WasmMlpOptions = {}) {
     this.paramCount = paramCount(spec);
     this.spec = spec;
-    if (params.length !== this.paramCount) {
-      throw new RangeError(`Expected ${this.paramCount} parameters, got ${params.length}`);
-    }
+    validateParamCount(params, this.paramCount);
     const maxBatch = options.maxBatch ?? 1;
     if (!(Number.isInteger(maxBatch) && maxBatch >= 1)) {
       throw new RangeError(`maxBatch must be a positive integer, got ${maxBatch}`);
@@ -181,7 +178,8 @@ export class WasmMlpTrainer {
   #load(src: Float32Array, base: number): void {
     const f = this.#f32;
     for (const l of this.#layers) {
-      if (l.outN === l.outP) {
+      if (l.inN === l.inP && l.outN === l.outP) {
+        // Unpadded: W and b are contiguous in both layouts.
         f.set(src.subarray(l.weightOffset, l.biasOffset + l.outN), base + l.at);
       } else {
         for (let i = 0; i < l.inN; i++) {
@@ -383,6 +381,21 @@ export class WasmMlpTrainer {
     this.#transposed = false;
   }
 
+  /**
+   * Overwrites the parameters with `src[offset, offset + paramCount)` (standard layout) and
+   * leaves Adam's moments and step count alone: for nets that only run forward (a target
+   * net, an acting copy), where `setParams`' reset of the moments would be wasted work.
+   */
+  loadParams(src: Float32Array, offset = 0): void {
+    if (!(Number.isInteger(offset) && offset >= 0 && offset + this.paramCount <= src.length)) {
+      throw new RangeError(
+        `Parameters at offset ${offset} need ${offset + this.paramCount} values, got ${src.length}`,
+      );
+    }
+    this.#load(offset === 0 ? src : src.subarray(offset), this.#p);
+    this.#transposed = false;
+  }
+
   /** A copy of the parameters (standard layout). */
   getParams(): Float32Array {
     return this.#store(this.#p);
@@ -395,9 +408,7 @@ export class WasmMlpTrainer {
 
   /** Replaces the parameters and resets Adam's moments and step count. */
   setParams(params: Float32Array): void {
-    if (params.length !== this.paramCount) {
-      throw new RangeError(`Expected ${this.paramCount} parameters, got ${params.length}`);
-    }
+    validateParamCount(params, this.paramCount);
     this.#load(params, this.#p);
     this.#f32.fill(0, this.#m, this.#v + this.#np);
     this.#step = 0;
@@ -414,21 +425,9 @@ export class WasmMlpTrainer {
     };
   }
 
-  /** Replaces parameters, Adam moments and step count. */
+  /** Replaces parameters, Adam moments and step count (`state.target` is ignored). */
   setState(state: LearnerState): void {
-    for (
-      const [name, a] of [["params", state.params], ["adamM", state.adamM], [
-        "adamV",
-        state.adamV,
-      ]] as const
-    ) {
-      if (a.length !== this.paramCount) {
-        throw new RangeError(`${name} must hold ${this.paramCount} values, got ${a.length}`);
-      }
-    }
-    if (!(Number.isInteger(state.adamStep) && state.adamStep >= 0)) {
-      throw new RangeError(`adamStep must be a natural number, got ${state.adamStep}`);
-    }
+    validateLearnerState({ ...state, target: undefined }, this.paramCount);
     this.#load(state.params, this.#p);
     this.#load(state.adamM, this.#m);
     this.#load(state.adamV, this.#v);

@@ -13,26 +13,14 @@
  */
 
 import { Rng } from "../../core/rng.ts";
-import { MlpWorkspace } from "../cpu/mlp.ts";
+import { ReferenceMlp } from "../cpu/reference_mlp.ts";
 import { adamUpdate } from "../cpu/optim.ts";
 import { initMlpParams } from "../init.ts";
 import { paramCount } from "../layout.ts";
 import type { AdamConfig, MlpSpec } from "../types.ts";
-import {
-  doWhileBelow,
-  encodeModule,
-  F32,
-  f32,
-  f32x4,
-  Fn,
-  get,
-  I32,
-  i32,
-  set,
-  V128,
-} from "./_wasm_emit.ts";
 import { WasmMlpTrainer } from "./mlp.ts";
 import { hasRelaxedSimd } from "./module.ts";
+import { cpuClockGHz, measureSimdPeak } from "./peak.ts";
 
 const SIZES = [8, 64, 64, 4];
 const BATCHES = [64, 256, 1024, 16384];
@@ -72,7 +60,7 @@ function wasmStep(spec: MlpSpec, batch: number, relaxedSimd: boolean): Step {
 function tsStep(spec: MlpSpec, batch: number): Step {
   const rng = new Rng(1);
   const params = initMlpParams(spec, rng, "torch-default");
-  const ws = new MlpWorkspace(spec, batch);
+  const ws = new ReferenceMlp(spec, batch);
   const grads = new Float64Array(params.length);
   const m = new Float32Array(params.length);
   const v = new Float32Array(params.length);
@@ -105,56 +93,10 @@ function median(xs: number[]): number {
   return s[s.length >> 1];
 }
 
-/** GFLOP/s of a loop of independent `f32x4` multiply-adds (8 chains hide the latency). */
-function measurePeak(relaxedSimd: boolean): number {
-  const f = new Fn("peak", [I32], [F32]);
-  const n = f.param(0);
-  const i = f.local(I32);
-  const chains = Array.from({ length: 8 }, () => f.local(V128));
-  const a = f.local(V128);
-  const b = f.local(V128);
-  const madd = relaxedSimd
-    ? f32x4.relaxedMadd
-    : (x: number[], y: number[], z: number[]) => f32x4.add(f32x4.mul(x, y), z);
-  f.emit(set(a, f32x4.splat(f32.const(0.999))), set(b, f32x4.splat(f32.const(1e-3))));
-  for (const c of chains) f.emit(set(c, f32x4.splat(f32.const(1))));
-  f.emit(
-    set(i, i32.const(0)),
-    doWhileBelow(
-      i,
-      get(n),
-      i32.const(1),
-      chains.flatMap((c) => set(c, madd(get(c), get(a), get(b)))),
-    ),
-  );
-  let sum = get(chains[0]);
-  for (const c of chains.slice(1)) sum = f32x4.add(sum, get(c));
-  f.emit(sum, [0xfd, 0x1f, 0]); // f32x4.extract_lane 0
-  const peak = new WebAssembly.Instance(new WebAssembly.Module(encodeModule([f]))).exports
-    .peak as (n: number) => number;
-  const iters = 5_000_000;
-  peak(iters); // tier up
-  const best = Math.min(...[0, 1, 2, 3, 4].map(() => {
-    const t0 = performance.now();
-    peak(iters);
-    return performance.now() - t0;
-  }));
-  return (iters * chains.length * 8) / best / 1e6;
-}
-
-function baseClockGHz(): number | null {
-  try {
-    const m = Deno.readTextFileSync("/proc/cpuinfo").match(/cpu MHz\s*:\s*([\d.]+)/);
-    return m ? Number(m[1]) / 1000 : null;
-  } catch {
-    return null;
-  }
-}
-
 if (import.meta.main) {
   const relaxed = hasRelaxedSimd();
-  const peak = measurePeak(relaxed);
-  const ghz = baseClockGHz();
+  const peak = measureSimdPeak(relaxed);
+  const ghz = cpuClockGHz();
   const results = [];
   for (const hidden of ["relu", "tanh"] as const) {
     const spec: MlpSpec = { sizes: SIZES, hidden };

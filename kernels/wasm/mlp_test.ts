@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { Rng } from "../../core/rng.ts";
 import { assertClose, maxAbs } from "../cpu/_grad_check.ts";
-import { MlpWorkspace } from "../cpu/mlp.ts";
+import { ReferenceMlp } from "../cpu/reference_mlp.ts";
 import { adamUpdate, clipGradNorm } from "../cpu/optim.ts";
 import { initMlpParams } from "../init.ts";
 import type { AdamConfig, MlpSpec } from "../types.ts";
@@ -31,6 +31,9 @@ const SPECS: MlpSpec[] = [
   { sizes: [3, 17, 9, 2], hidden: "relu", output: "relu" },
   { sizes: [13, 70, 1], hidden: "tanh" },
   { sizes: [5, 2], hidden: "relu" },
+  // Padded inputs into unpadded outputs (MountainCar's 2, Acrobot's 6 observations).
+  { sizes: [2, 16, 2], hidden: "relu" },
+  { sizes: [6, 64, 64, 3], hidden: "tanh" },
 ];
 const BATCHES = [1, 7, 63, 65, 257, 1030];
 const BUILDS = hasRelaxedSimd() ? [true, false] : [false];
@@ -49,7 +52,7 @@ for (const spec of SPECS) {
         const label = `${name} batch ${batch} ${relaxedSimd ? "relaxed" : "plain"}`;
         const x = uniform(rng, batch * spec.sizes[0]);
         const dy = uniform(rng, batch * spec.sizes[spec.sizes.length - 1]);
-        const ws = new MlpWorkspace(spec, batch);
+        const ws = new ReferenceMlp(spec, batch);
         const y = ws.forward(params, 0, Float64Array.from(x), batch);
         const grads = new Float64Array(params.length);
         const dx = new Float64Array(batch * spec.sizes[0]);

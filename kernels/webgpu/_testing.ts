@@ -6,7 +6,7 @@
 
 import { Rng } from "../../core/rng.ts";
 import { CpuBackend } from "../cpu/backend.ts";
-import { hasWebGpuAdapter } from "../device.ts";
+import { hasWebGpuAdapter } from "./device.ts";
 import { WebGpuBackend } from "./backend.ts";
 
 /** Whether WebGPU tests can run here; prints why not when they cannot. */
@@ -21,7 +21,7 @@ export function gpuBackend(): Promise<WebGpuBackend> {
   return gpu;
 }
 
-/** The CPU reference backend. */
+/** The CPU backend (WebAssembly kernels, themselves checked against the TypeScript reference). */
 export const cpuBackend: CpuBackend = new CpuBackend();
 
 /** `n` values uniform in `[lo, hi)` from a seeded generator. */

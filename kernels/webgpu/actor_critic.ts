@@ -6,7 +6,6 @@
  * @module
  */
 
-import { validateActorCriticConfig } from "../cpu/actor_critic.ts";
 import { type ActorCriticLayout, actorCriticLayout } from "../layout.ts";
 import type {
   ActorCriticConfig,
@@ -27,7 +26,13 @@ import { MlpGraph, rowSplits } from "./mlp_graph.ts";
 import { adamStepValues, DeviceOptimizer, reduceDispatch } from "./optimizer.ts";
 import { type Dispatch, type GpuRuntime, makeDispatch, Recorder, UniformArena } from "./runtime.ts";
 import { KERNELS } from "./shaders.ts";
-import { validateLearnerState, validateRollout } from "../validate.ts";
+import {
+  validateActorCriticConfig,
+  validateLearnerState,
+  validateLearningRate,
+  validateParamCount,
+  validateRollout,
+} from "../validate.ts";
 
 /** Device buffers and dispatches for one rollout size. */
 interface UpdatePlan {
@@ -95,9 +100,7 @@ export class WebGpuActorCriticLearner implements ActorCriticLearner {
       );
     }
     const total = actorCriticLayout(config).total;
-    if (params.length !== total) {
-      throw new RangeError(`Expected ${total} parameters, got ${params.length}`);
-    }
+    validateParamCount(params, total);
     const learner = new WebGpuActorCriticLearner(rt, config);
     learner.#opt = await DeviceOptimizer.create(
       rt,
@@ -221,9 +224,7 @@ export class WebGpuActorCriticLearner implements ActorCriticLearner {
   async update(rollout: Rollout, learningRate: number): Promise<ActorCriticStats> {
     this.#alive();
     validateRollout(rollout, this.#config, this.#actionWidth);
-    if (!(learningRate >= 0)) {
-      throw new RangeError(`Learning rate must be ≥ 0, got ${learningRate}`);
-    }
+    validateLearningRate(learningRate);
     const config = this.#config;
     const n = rollout.size;
     if (!this.#plan || (await this.#plan).size !== n) {

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { acquireGpu, type GpuContext } from "../device.ts";
+import { acquireGpu, type GpuContext } from "./device.ts";
 import type {
   ActorCriticConfig,
   ActorCriticLearner,

@@ -8,7 +8,6 @@
  */
 
 import { paramCount } from "../layout.ts";
-import { validateDqnConfig } from "../cpu/dqn.ts";
 import type {
   DqnLearner,
   DqnLearnerConfig,
@@ -28,10 +27,20 @@ import { MlpGraph, rowSplits } from "./mlp_graph.ts";
 import { adamStepValues, DeviceOptimizer, polyakDispatch, reduceDispatch } from "./optimizer.ts";
 import { type Dispatch, type GpuRuntime, makeDispatch, Recorder, UniformArena } from "./runtime.ts";
 import { KERNELS } from "./shaders.ts";
-import { validateLearnerState, validateTransitions } from "../validate.ts";
+import {
+  validateDqnConfig,
+  validateGradientSteps,
+  validateLearnerState,
+  validateLearningRate,
+  validateParamCount,
+  validateTau,
+  validateTransitions,
+} from "../validate.ts";
 
 /** `DqnLearner` on WebGPU. */
 export class WebGpuDqnLearner implements DqnLearner {
+  /** A flush waits for the device (one readback): let gradient steps pile up between them. */
+  readonly flushIsCheap = false;
   readonly #rt: GpuRuntime;
   readonly #config: DqnLearnerConfig;
   readonly #layout: GpuMlpLayout;
@@ -73,9 +82,7 @@ export class WebGpuDqnLearner implements DqnLearner {
   ): Promise<WebGpuDqnLearner> {
     validateDqnConfig(config);
     const count = paramCount(config.net);
-    if (params.length !== count) {
-      throw new RangeError(`Expected ${count} parameters, got ${params.length}`);
-    }
+    validateParamCount(params, count);
     const learner = new WebGpuDqnLearner(rt, config);
     await learner.#build();
     learner.setState({
@@ -233,14 +240,9 @@ export class WebGpuDqnLearner implements DqnLearner {
   /** Queues `n` gradient steps (recorded now, run at the next submit). */
   queueGradientSteps(n: number, learningRate?: number): void {
     this.#alive();
-    if (!(Number.isInteger(n) && n >= 0)) {
-      throw new RangeError(`Number of gradient steps must be a non-negative integer, got ${n}`);
-    }
-    if (n > 0 && this.#size === 0) {
-      throw new RangeError("Cannot take a gradient step with an empty replay ring");
-    }
+    validateGradientSteps(n, this.#size);
     const lr = learningRate ?? this.#config.adam.learningRate;
-    if (!(lr >= 0)) throw new RangeError(`Learning rate must be ≥ 0, got ${lr}`);
+    validateLearningRate(lr);
     for (let s = 0; s < n; s++) {
       const k = this.#adamStep;
       const offset = this.#rec.step({
@@ -257,7 +259,7 @@ export class WebGpuDqnLearner implements DqnLearner {
   /** Queues `target ← tau·online + (1 − tau)·target`. */
   queueTargetUpdate(tau: number): void {
     this.#alive();
-    if (!(tau >= 0 && tau <= 1)) throw new RangeError(`tau must be in [0, 1], got ${tau}`);
+    validateTau(tau);
     this.#rec.dispatch([this.#polyak], this.#rec.step({ tau }));
   }
 

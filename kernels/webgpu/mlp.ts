@@ -6,7 +6,7 @@
 
 import { paramCount } from "../layout.ts";
 import type { AdamConfig, Mlp, MlpSpec } from "../types.ts";
-import { validateAdam } from "../cpu/optim.ts";
+import { validateAdam, validateMaxGradNorm, validateParamCount } from "../validate.ts";
 import {
   ceil4,
   type GpuMlpLayout,
@@ -97,10 +97,7 @@ export class WebGpuMlp implements Mlp {
 
   /** An MLP on `rt` holding a copy of `params`. */
   static async create(rt: GpuRuntime, spec: MlpSpec, params: Float32Array): Promise<WebGpuMlp> {
-    const count = paramCount(spec);
-    if (params.length !== count) {
-      throw new RangeError(`Expected ${count} parameters, got ${params.length}`);
-    }
+    validateParamCount(params, paramCount(spec));
     const layout = gpuMlpLayout(spec);
     const p = rt.storage(layout.count4 * 4, "mlp params");
     const g = rt.storage(layout.count4 * 4, "mlp grads");
@@ -245,9 +242,7 @@ export class WebGpuMlp implements Mlp {
   adamStep(adam: AdamConfig, maxGradNorm: number | null = null): void {
     this.#alive();
     validateAdam(adam);
-    if (maxGradNorm !== null && !(maxGradNorm > 0)) {
-      throw new RangeError(`maxGradNorm must be > 0 or null, got ${maxGradNorm}`);
-    }
+    validateMaxGradNorm(maxGradNorm);
     this.#step++;
     const offset = this.#rec.step(adamStepValues(adam, this.#step, adam.learningRate, maxGradNorm));
     this.#rec.dispatch(this.#opt.step(maxGradNorm), offset);
@@ -321,9 +316,7 @@ export class WebGpuMlp implements Mlp {
   /** Replaces the parameters and resets Adam's moments and step count. */
   setParams(params: Float32Array): void {
     this.#alive();
-    if (params.length !== this.paramCount) {
-      throw new RangeError(`Expected ${this.paramCount} parameters, got ${params.length}`);
-    }
+    validateParamCount(params, this.paramCount);
     this.#rec.submit();
     const padded = new Float32Array(this.#layout.count4 * 4);
     packMlp(this.#layout, params, padded);

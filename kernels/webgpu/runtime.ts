@@ -6,13 +6,13 @@
  * @module
  */
 
-import { type GpuContext, GpuDeviceError } from "../device.ts";
+import { type GpuContext, GpuDeviceError } from "./device.ts";
 import {
   type Constants,
   type KernelDef,
   type KernelPipeline,
   PipelineCache,
-} from "../pipeline_cache.ts";
+} from "./pipeline_cache.ts";
 import { SHADER_SOURCES } from "./shaders.ts";
 
 /** Buffer usages of a storage buffer that can be written from and read back to the host. */

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { KernelDef } from "../pipeline_cache.ts";
+import type { KernelDef } from "./pipeline_cache.ts";
 import actorCriticLoss from "../wgsl/actor_critic_loss.wgsl" with { type: "text" };
 import activationBackward from "../wgsl/activation_backward.wgsl" with { type: "text" };
 import adam from "../wgsl/adam.wgsl" with { type: "text" };
