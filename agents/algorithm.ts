@@ -13,6 +13,7 @@ import type {
   SolvedInfo,
 } from "../core/run_log.ts";
 import type { Action, Observation } from "../envs/types.ts";
+import type { BackendDecision } from "../kernels/backend.ts";
 import type { DevicePreference } from "../kernels/types.ts";
 import type { HyperSchema, HyperSpecs } from "./hyperparameters.ts";
 import type { RecordSchedule } from "./progress_video.ts";
@@ -63,6 +64,8 @@ export interface TrainContext<H extends Hyperparameters = Hyperparameters> {
   signal: AbortSignal;
   /** Continue from the state saved in the run folder (by an earlier, stopped or killed run). */
   resume: boolean;
+  /** Records which backend the learner runs on and why (`config.json`'s `deviceDecision`). */
+  recordDevice(decision: BackendDecision): Promise<void>;
   /** Prints a line of information for the user (stderr; silent with `--quiet`). */
   log(line: string): void;
   /** Called after each save of the training state, to update `status.json`. */

@@ -22,11 +22,11 @@ import type { RunConfig } from "../core/run_log.ts";
 import { makeVec } from "../envs/vector.ts";
 import { Box, Discrete } from "../envs/spaces.ts";
 import { make } from "../envs/registry.ts";
-import { createBackend } from "../kernels/backend.ts";
+import { chooseBackend, formatDecision } from "../kernels/backend.ts";
 import { ActingMlp } from "../kernels/cpu/acting_mlp.ts";
 import { initMlpParams } from "../kernels/init.ts";
 import { paramCount } from "../kernels/layout.ts";
-import type { DqnLearner, MlpSpec } from "../kernels/types.ts";
+import type { DqnLearner, DqnLearnerConfig, MlpSpec } from "../kernels/types.ts";
 import { argmax } from "./action_distributions.ts";
 import type { Algorithm, Policy, StepPlan, TrainContext, TrainResult } from "./algorithm.ts";
 import { type Architecture, loadTrainingState, saveTrainingState } from "./checkpoint.ts";
@@ -196,25 +196,37 @@ async function train(ctx: TrainContext<DqnHyper>): Promise<TrainResult> {
   const N = h.numEnvs;
   // Seeding in one place: envs from ctx.seed, init and exploration from derived generators.
   const envs = await makeVec(ctx.envId, N, { options: ctx.envOptions, autoreset: "same-step" });
-  const backend = await createBackend(ctx.device);
+  const d = envs.obsSize;
+  const nActions = (envs.singleActionSpace as Discrete).n;
+  const spec = qSpec(d, nActions, h);
+  const arch: Architecture = { kind: "q", spec };
+  const config: DqnLearnerConfig = {
+    net: spec,
+    bufferCapacity: h.bufferSize,
+    batchSize: h.batchSize,
+    gamma: h.gamma,
+    adam: { learningRate: h.learningRate },
+    loss: h.loss,
+    doubleDqn: h.doubleDqn,
+    maxGradNorm: h.maxGradNorm > 0 ? h.maxGradNorm : null,
+    seed: ctx.seed,
+  };
+  // `auto` measures this learner on each backend (cached per adapter and shape).
+  const perPhase = h.gradientSteps < 0 ? h.trainFreq * N : h.gradientSteps;
+  const stepsPerFlush = Math.max(1, Math.round(h.syncEvery / (h.trainFreq * N)) * perPhase);
+  const { backend, decision } = await chooseBackend(ctx.device, {
+    kind: "dqn",
+    config,
+    stepsPerFlush,
+  });
   let learner: DqnLearner | null = null;
   try {
-    ctx.log(`Learning on ${backend.kind}: ${backend.description}`);
-    const d = envs.obsSize;
-    const nActions = (envs.singleActionSpace as Discrete).n;
-    const spec = qSpec(d, nActions, h);
-    const arch: Architecture = { kind: "q", spec };
-    learner = await backend.createDqnLearner({
-      net: spec,
-      bufferCapacity: h.bufferSize,
-      batchSize: h.batchSize,
-      gamma: h.gamma,
-      adam: { learningRate: h.learningRate },
-      loss: h.loss,
-      doubleDqn: h.doubleDqn,
-      maxGradNorm: h.maxGradNorm > 0 ? h.maxGradNorm : null,
-      seed: ctx.seed,
-    }, initMlpParams(spec, new Rng(ctx.seed), "torch-default"));
+    ctx.log(`Learning on ${formatDecision(decision)} (${backend.description})`);
+    await ctx.recordDevice(decision);
+    learner = await backend.createDqnLearner(
+      config,
+      initMlpParams(spec, new Rng(ctx.seed), "torch-default"),
+    );
     const qNet = new ActingMlp(spec, (await learner.getState()).params);
     const monitor = networkRunMonitor(ctx, "dqn", arch, h, () => qNet.params);
     const mirror = new ReplayMirror(h.bufferSize, d);

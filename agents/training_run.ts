@@ -154,6 +154,10 @@ export async function runTraining(
       stopAt: config.stopAt ?? null,
       videos: config.videos ? new RecordSchedule(config.videos) : null,
       log,
+      recordDevice: async (decision) => {
+        config.deviceDecision = { ...decision };
+        await folder.writeConfig(config);
+      },
       onSolved: (info) => {
         solved ??= info;
         stop.abort();

@@ -24,6 +24,8 @@ export interface RunConfig {
   envOptions: Record<string, unknown>;
   /** Where networks learn: `auto`, `cpu` or `webgpu`. */
   device?: string;
+  /** The backend `device` resolved to, why, and what was measured to decide (`--device auto`). */
+  deviceDecision?: Record<string, unknown>;
   /** Stop when the 100-episode training mean return reaches this (null: train to the end). */
   stopAt?: number | null;
   /** Progress videos: after every `every` training episodes and/or after the `at` episodes. */
