@@ -26,6 +26,7 @@ import { PolicyStore } from "./policies.ts";
 import { PolicyPool } from "./policy_pool.ts";
 import { allowedHosts, hostGuard, sameOriginGuard } from "./request_guard.ts";
 import { RunStore } from "./runs.ts";
+import { SweepStore } from "./sweeps_data.ts";
 import { ClientGone, HttpError } from "./validate.ts";
 import { ApiDocsPage } from "./pages/api_docs.tsx";
 import { ComparePage } from "./pages/compare.tsx";
@@ -33,6 +34,8 @@ import { ErrorPage } from "./pages/error.tsx";
 import { ReplayPage } from "./pages/replay.tsx";
 import { RunPage } from "./pages/run.tsx";
 import { RunsListPage } from "./pages/runs_list.tsx";
+import { SweepPage } from "./pages/sweep.tsx";
+import { SweepsPage } from "./pages/sweeps.tsx";
 
 /** Options of {@link createApp}. */
 export interface AppOptions {
@@ -56,6 +59,9 @@ export interface AppOptions {
   queueLimit?: number;
   /** Told when the served model (the newest finished run) changes. */
   onModelChange?: (id: string | null) => void;
+  /** A study storage whose sweeps the pages show too (`--sweep-storage`): a PostgreSQL URL
+   * or a SQLite file. */
+  sweepStorage?: string;
 }
 
 /** The app and what it holds open. */
@@ -64,6 +70,8 @@ export interface Dashboard {
   app: Hono;
   /** Run folders. */
   runs: RunStore;
+  /** Sweep folders and the study storage. */
+  sweeps: SweepStore;
   /** Loaded policies. */
   policies: PolicyStore;
   /** Play and evaluate workers. */
@@ -93,6 +101,7 @@ export function createApp(options: AppOptions): Dashboard {
     queueLimit: options.queueLimit,
     sanitize: (m) => runs.relative(m),
   });
+  const sweeps = new SweepStore(runs, { storage: options.sweepStorage });
   const hosts = allowedHosts(options.host ?? "127.0.0.1", options.allowHosts);
   const app = new Hono();
   // The API answers JSON and refuses other sites; /api/docs is a page.
@@ -113,10 +122,11 @@ export function createApp(options: AppOptions): Dashboard {
   const deps = { runs, policies, pool, startedAt: performance.now() };
   const api = apiRoutes(deps);
   app.route("/api", api);
-  const pages = withPages ? pageRoutes({ runs }) : null;
+  const pages = withPages ? pageRoutes({ runs, sweeps }) : null;
   if (pages) {
     app.route("/", modelRoutes(deps));
-    mountPages(app, runs, policies, api);
+    mountPages(app, runs, sweeps, policies, api);
+    mountSweepPages(app, runs, sweeps);
     app.route("/", pages.app);
   } else {
     app.route("/", api);
@@ -146,18 +156,33 @@ export function createApp(options: AppOptions): Dashboard {
   return {
     app,
     runs,
+    sweeps,
     policies,
     pool,
     close: () => {
       pool.close();
       pages?.close();
+      void sweeps.close();
     },
   };
 }
 
 /** The pages, the docs page and the static files. */
-function mountPages(app: Hono, runs: RunStore, policies: PolicyStore, api: OpenAPIHono): void {
-  app.get("/", async (c) => page(c, RunsListPage({ runs: await runs.list(), root: runs.root })));
+function mountPages(
+  app: Hono,
+  runs: RunStore,
+  sweeps: SweepStore,
+  policies: PolicyStore,
+  api: OpenAPIHono,
+): void {
+  app.get("/", async (c) => {
+    // Only the folders: the runs list never waits for a study database.
+    const [list, { sweeps: sweepList }] = await Promise.all([
+      runs.list(),
+      sweeps.list({ folders: true }),
+    ]);
+    return page(c, RunsListPage({ runs: list, root: runs.root, sweeps: sweepList }));
+  });
 
   app.get("/runs/:id", async (c) => page(c, RunPage(await runPageData(runs, c.req.param("id")))));
 
@@ -249,6 +274,17 @@ function mountPages(app: Hono, runs: RunStore, policies: PolicyStore, api: OpenA
 
   // Browsers ask for it on every page; an empty answer keeps their consoles clean.
   app.get("/favicon.ico", (c) => c.body(null, 204));
+}
+
+/** The sweeps list and the sweep pages (their live data is a page route). */
+function mountSweepPages(app: Hono, runs: RunStore, sweeps: SweepStore): void {
+  app.get("/sweeps", async (c) => {
+    const { sweeps: list, storage } = await sweeps.list();
+    return page(c, SweepsPage({ sweeps: list, root: runs.root, storage }));
+  });
+  app.get("/sweeps/:name", async (c) => {
+    return page(c, SweepPage({ view: await sweeps.view(c.req.param("name")) }));
+  });
 }
 
 function page(c: Context, vnode: VNode, status: HttpError["status"] | 200 = 200) {

@@ -1,6 +1,7 @@
 /**
  * `deno task dashboard [--runs DIR] [--port 8000] [--host 127.0.0.1] [--model RUN]
- * [--allow-host NAME]`: serves the web dashboard and the REST API over a runs folder, read live.
+ * [--allow-host NAME] [--sweep-storage URL]`: serves the web dashboard and the REST API over a
+ * runs folder, read live; with `--sweep-storage`, also the sweeps (studies) of that database.
  * @module
  */
 import { basename, dirname, resolve } from "node:path";
@@ -24,6 +25,12 @@ const command: CommandSpec = {
       help: "Run served when a request names none: its id or folder (default: the newest " +
         "finished run)",
       valueName: "RUN",
+    },
+    "sweep-storage": {
+      type: "string",
+      help: "Also show the sweeps of this study storage: a postgres://user:pass@host:5432/db " +
+        "URL or a SQLite file (their trials link to the run folders found in --runs)",
+      valueName: "URL",
     },
   },
 };
@@ -55,8 +62,18 @@ export async function main(args: string[] = Deno.args): Promise<void> {
       );
     }
   }
-  const server = listen(f, (options) => serveDashboard({ ...options, runsDir, model }));
+  const sweepStorage = f["sweep-storage"] as string | undefined;
+  const server = listen(
+    f,
+    (options) => serveDashboard({ ...options, runsDir, model, sweepStorage }),
+  );
   console.log(`Eagle dashboard: ${server.url}  (runs: ${server.runs.root}; API docs /api/docs)`);
+  if (sweepStorage !== undefined) {
+    // Said at once, but not fatal: the database may come up later; /sweeps says it too.
+    server.sweeps.list().then(({ storage }) =>
+      console.log(storage?.error ?? `Sweeps also from ${server.sweeps.storageLocation}`)
+    );
+  }
   const t0 = performance.now();
   islandAssets().then(
     () => console.log(`Client bundle ready in ${Math.round(performance.now() - t0)} ms`),

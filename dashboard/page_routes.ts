@@ -1,8 +1,9 @@
 /**
  * The data routes behind the run and replay pages (not part of the public `/api`): the
  * training-episode feed of the return curve, the evaluate panel's jobs (NDJSON progress,
- * cancelled when the page goes away) and stored results, the replay's rendered frames, and the
- * run's progress videos. Errors answer `{ error: { field, message } }` as the API's do.
+ * cancelled when the page goes away) and stored results, the replay's rendered frames, the
+ * run's progress videos, and a sweep page's live data. Errors answer
+ * `{ error: { field, message } }` as the API's do.
  *
  * Mount with `app.route("/", pageRoutes({ runs }).app)` and call `close()` on shutdown.
  * @module
@@ -21,6 +22,7 @@ import { runCheckpoints } from "./page_data.ts";
 import { replayStream } from "./replay_frames.ts";
 import { videoResponse } from "./run_videos.ts";
 import type { RunStore } from "./runs.ts";
+import { SweepStore } from "./sweeps_data.ts";
 import { HttpError } from "./validate.ts";
 
 /** What the routes read from. */
@@ -29,6 +31,8 @@ export interface PageRoutesDeps {
   runs: RunStore;
   /** Evaluation jobs (default: a runner of its own). */
   jobs?: EvaluationJobs;
+  /** Sweeps (default: the sweep folders of `runs`). */
+  sweeps?: SweepStore;
 }
 
 /** The routes and what they hold open. */
@@ -53,7 +57,13 @@ export function pageRoutes(deps: PageRoutesDeps): PageRoutes {
   const { runs } = deps;
   const jobs = deps.jobs ?? new EvaluationJobs();
   const feeds = new EpisodeFeeds(runs);
+  const sweeps = deps.sweeps ?? new SweepStore(runs);
   const app = new Hono();
+
+  app.get("/sweeps/:name/data.json", async (c) => {
+    c.header("Cache-Control", "no-store");
+    return c.json(await sweeps.view(c.req.param("name")));
+  });
 
   app.get("/runs/:id/episodes.json", async (c) => {
     const since = intParam(c.req.query("since"), "since", 0, Number.MAX_SAFE_INTEGER, 0);

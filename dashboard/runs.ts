@@ -1,16 +1,18 @@
 /**
  * Reading run folders live for the dashboard. A run id is the name of a folder directly inside
- * the runs folder; ids are looked up in the folder's listing, never joined into a path blindly,
- * and neither run folders nor the files in them are followed through symbolic links, so no
- * request can reach a file outside the runs folder (a run folder copied from elsewhere may hold
- * links to anywhere). Messages name files relative to the runs folder's parent, never by their
- * absolute path. Parsed files are cached by modification time and size, and `metrics.jsonl` is
- * read incrementally as a run appends to it.
+ * the runs folder, or `<sweep>/<run>` for a trial's run folder inside a sweep folder (one
+ * holding `sweep.json`, see `sweeps/sweep_folder.ts`); every segment is a plain folder name,
+ * never `..` or a path, and neither sweep folders, run folders nor the files in them are
+ * followed through symbolic links, so no request can reach a file outside the runs folder (a
+ * run folder copied from elsewhere may hold links to anywhere). Messages name files relative to
+ * the runs folder's parent, never by their absolute path. Parsed files are cached by
+ * modification time and size, and `metrics.jsonl` is read incrementally as a run appends to it.
  * @module
  */
 import { basename, join, resolve, sep } from "node:path";
 import { CHECKPOINT_FILES, RUN_FILES } from "../core/run_folder.ts";
 import type { EvalReport, MetricRecord, RunConfig, RunStatus } from "../core/run_log.ts";
+import { SWEEP_FILES } from "../sweeps/sweep_folder.ts";
 import { HttpError } from "./validate.ts";
 
 /** What the runs list shows of one run. */
@@ -54,18 +56,36 @@ const SERVABLE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}\.gif$/;
 const MAX_ID = 255;
 
 /**
- * Why `id` cannot name a run folder (path separators, `..`, hidden names, control
- * characters), or null when it is well formed. Well-formed ids still have to exist.
+ * Why `name` cannot be one folder name inside the runs folder (a run or a sweep): empty, too
+ * long, path separators, `..`, hidden names, control characters; null when it is well formed.
+ */
+export function folderNameProblem(name: string): string | null {
+  if (name.length === 0) return "must not be empty";
+  if (name.length > MAX_ID) return `must be at most ${MAX_ID} characters`;
+  // deno-lint-ignore no-control-regex
+  if (/[/\\\u0000-\u001f\u007f]/.test(name)) {
+    return "must be a folder name, without slashes, backslashes or control characters";
+  }
+  if (name.startsWith(".")) return "must not start with a dot (no hidden folders, no ..)";
+  if (/^[A-Za-z]:/.test(name)) return "must be a folder name, not a path";
+  return null;
+}
+
+/**
+ * Why `id` cannot name a run folder, or null when it is well formed: a folder name
+ * ({@link folderNameProblem}), or `<sweep>/<run>`, two folder names joined by one slash (a
+ * sweep's trial). Well-formed ids still have to exist.
  */
 export function runIdProblem(id: string): string | null {
-  if (id.length === 0) return "must not be empty";
   if (id.length > MAX_ID) return `must be at most ${MAX_ID} characters`;
-  // deno-lint-ignore no-control-regex
-  if (/[/\\\u0000-\u001f\u007f]/.test(id)) {
-    return "must be a run folder name, without slashes, backslashes or control characters";
+  const parts = id.split("/");
+  if (parts.length > 2) {
+    return "must be a run folder name, or <sweep>/<run> for a sweep's trial (one slash at most)";
   }
-  if (id.startsWith(".")) return "must not start with a dot (no hidden folders, no ..)";
-  if (/^[A-Za-z]:/.test(id)) return "must be a run folder name, not a path";
+  for (const part of parts) {
+    const problem = folderNameProblem(part);
+    if (problem) return parts.length === 2 ? `segment ${JSON.stringify(part)} ${problem}` : problem;
+  }
   return null;
 }
 
@@ -154,14 +174,16 @@ export class RunStore {
     const problem = runIdProblem(id);
     if (problem) throw new HttpError(422, field, `Run id ${problem}; got ${JSON.stringify(id)}`);
     if (this.#only !== undefined && id !== this.#only) throw this.#unknown(id, field);
-    const dir = join(this.root, id);
-    let info: Deno.FileInfo;
-    try {
-      info = await Deno.lstat(dir);
-    } catch {
-      throw this.#unknown(id, field);
+    const slash = id.indexOf("/");
+    if (slash >= 0) {
+      // A trial: its sweep folder must be a real folder (not a link) holding sweep.json.
+      const sweep = join(this.root, id.slice(0, slash));
+      if (!(await isFolder(sweep)) || !(await exists(join(sweep, SWEEP_FILES.sweep)))) {
+        throw this.#unknown(id, field);
+      }
     }
-    if (!info.isDirectory || !(await exists(join(dir, RUN_FILES.config)))) {
+    const dir = join(this.root, ...id.split("/"));
+    if (!(await isFolder(dir)) || !(await exists(join(dir, RUN_FILES.config)))) {
       throw this.#unknown(id, field);
     }
     return dir;
@@ -171,7 +193,11 @@ export class RunStore {
     return new HttpError(
       404,
       field,
-      `No run ${JSON.stringify(id)} in ${this.displayPath("")}; GET /api/runs lists the run ids`,
+      `No run ${JSON.stringify(id)} in ${this.displayPath("")}; ${
+        id.includes("/")
+          ? `the sweep's page (/sweeps/${id.slice(0, id.indexOf("/"))}) lists its trials`
+          : "GET /api/runs lists the run ids"
+      }`,
     );
   }
 
@@ -421,6 +447,15 @@ function num(x: unknown): number | null {
 function isState(x: unknown): x is RunStatus["state"] {
   return x === "running" || x === "finished" || x === "stopped" || x === "failed" ||
     x === "diverged";
+}
+
+/** Whether `path` is a folder itself (a symbolic link to one is not). */
+async function isFolder(path: string): Promise<boolean> {
+  try {
+    return (await Deno.lstat(path)).isDirectory;
+  } catch {
+    return false;
+  }
 }
 
 async function exists(path: string): Promise<boolean> {

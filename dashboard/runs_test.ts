@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { runIdProblem, RunStore } from "./runs.ts";
+import { folderNameProblem, runIdProblem, RunStore } from "./runs.ts";
 import { parseState } from "./policies.ts";
 import { ClientGone, HttpError, readBodyText } from "./validate.ts";
 
@@ -28,8 +28,10 @@ async function fakeRun(root: string, id: string, lines: string): Promise<string>
   return dir;
 }
 
-Deno.test("runIdProblem accepts folder names and refuses paths", () => {
-  for (const ok of ["fl", "LunarLander-v3__ppo__1__20260101-120000", "a b", "%2e%2e", "x.y"]) {
+Deno.test("runIdProblem accepts folder names and <sweep>/<run>, and refuses paths", () => {
+  for (
+    const ok of ["fl", "LunarLander-v3__ppo__1__20260101-120000", "a b", "%2e%2e", "x.y", "a/b"]
+  ) {
     assert.equal(runIdProblem(ok), null, ok);
   }
   for (
@@ -38,7 +40,16 @@ Deno.test("runIdProblem accepts folder names and refuses paths", () => {
       ".",
       "..",
       "../x",
-      "a/b",
+      "a/b/c",
+      "a/",
+      "/a",
+      "a//b",
+      "a/..",
+      "a/.hidden",
+      "sweep/../x",
+      "C:x/b",
+      "a/C:x",
+      "a/b\u0000",
       "a\\b",
       "/etc",
       "C:x",
@@ -154,6 +165,69 @@ Deno.test("RunStore refuses symbolic links in run folders and shows no absolute 
       assert.ok(!e.message.includes(root) && !e.message.includes(outside));
       return true;
     });
+  } finally {
+    await Deno.remove(root, { recursive: true });
+    await Deno.remove(outside, { recursive: true });
+  }
+});
+
+Deno.test("folderNameProblem allows one folder name only", () => {
+  assert.equal(folderNameProblem("lr"), null);
+  for (const bad of ["", "a/b", "..", ".x", "a\\b", "C:x", "x".repeat(256)]) {
+    assert.notEqual(folderNameProblem(bad), null, JSON.stringify(bad));
+  }
+});
+
+Deno.test("RunStore reads a sweep's trials as <sweep>/<run>, never through links", async () => {
+  const root = await Deno.makeTempDir();
+  const outside = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(join(root, "lr"));
+    await Deno.writeTextFile(join(root, "lr", "sweep.json"), "{}");
+    await fakeRun(join(root, "lr"), "fast__s1", '{"global_step":7,"wall_time":0,"x":2}\n');
+    const store = new RunStore(root);
+    assert.equal(await store.runDir("lr/fast__s1"), join(root, "lr", "fast__s1"));
+    const s = await store.summary("lr/fast__s1");
+    assert.equal(s.id, "lr/fast__s1");
+    assert.equal(s.globalStep, 7);
+    assert.deepEqual((await store.metrics("lr/fast__s1")).records.map((r) => r.x), [2]);
+    assert.equal(
+      store.displayPath("lr/fast__s1", "config.json"),
+      `${store.displayPath("lr")}/fast__s1/config.json`,
+    );
+    // Trials live one level down: the runs list shows top-level runs only.
+    assert.deepEqual(await store.ids(), []);
+
+    const notFound = async (id: string) =>
+      await assert.rejects(() => store.runDir(id), (e) => {
+        assert.ok(e instanceof HttpError && e.status === 404, `${id}: ${e}`);
+        assert.ok(!e.message.includes(root) && !e.message.includes(outside), e.message);
+        return true;
+      }, id);
+    await notFound("lr/nope__s1");
+    await notFound("nope/fast__s1");
+    // A folder without sweep.json is not a sweep, even if it holds run folders.
+    await fakeRun(join(root, "plain"), "r", "");
+    await notFound("plain/r");
+    // A symlinked sweep folder, a symlinked trial, and a sweep.json that is a link.
+    await Deno.mkdir(join(outside, "sw"));
+    await Deno.writeTextFile(join(outside, "sw", "sweep.json"), "{}");
+    await fakeRun(join(outside, "sw"), "t__s1", "");
+    await Deno.symlink(join(outside, "sw"), join(root, "linked"));
+    await notFound("linked/t__s1");
+    await Deno.symlink(join(outside, "sw", "t__s1"), join(root, "lr", "escape__s1"));
+    await notFound("lr/escape__s1");
+    await Deno.mkdir(join(root, "linkspec"));
+    await Deno.symlink(join(outside, "sw", "sweep.json"), join(root, "linkspec", "sweep.json"));
+    await fakeRun(join(root, "linkspec"), "t__s1", "");
+    await notFound("linkspec/t__s1");
+    for (const bad of ["lr/../lr/fast__s1", "lr/fast__s1/x", "lr/.", "../lr/fast__s1"]) {
+      await assert.rejects(
+        () => store.runDir(bad),
+        (e) => e instanceof HttpError && e.status === 422,
+        bad,
+      );
+    }
   } finally {
     await Deno.remove(root, { recursive: true });
     await Deno.remove(outside, { recursive: true });

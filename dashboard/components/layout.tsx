@@ -9,7 +9,7 @@ export interface LayoutProps {
   /** Page title (after "Eagle — "). */
   title: string;
   /** Which nav entry is current. */
-  nav?: "runs" | "compare" | "docs";
+  nav?: "runs" | "sweeps" | "compare" | "docs";
   /** Page content. */
   children?: ComponentChildren;
 }
@@ -34,6 +34,7 @@ export function Layout({ title, nav, children }: LayoutProps) {
           <a class="brand" href="/">Eagle</a>
           <nav>
             {link("/", "runs", "Runs")}
+            {link("/sweeps", "sweeps", "Sweeps")}
             {link("/compare", "compare", "Compare")}
             {link("/api/docs", "docs", "API")}
           </nav>

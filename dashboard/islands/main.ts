@@ -10,6 +10,7 @@ import { mountEvaluate } from "./evaluate.ts";
 import { mountReplay } from "./replay.ts";
 import { mountReturnCurve } from "./return_curve.ts";
 import { mountSortable } from "./sortable.ts";
+import { mountSweep, type SweepProps } from "./sweep_page.ts";
 import { mountTrainCharts } from "./train_charts.ts";
 import type {
   CompareProps,
@@ -27,6 +28,7 @@ const ISLANDS: Record<string, (el: HTMLElement, props: unknown) => void> = {
   "compare-chart": (el, p) => mountCompareChart(el, p as CompareProps),
   "replay": (el, p) => mountReplay(el, p as ReplayProps),
   "sortable": (el) => mountSortable(el),
+  "sweep": (el, p) => mountSweep(el, p as SweepProps),
   "api-docs": (el) => mountApiDocs(el),
 };
 

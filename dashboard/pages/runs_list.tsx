@@ -1,9 +1,11 @@
 /**
  * The runs list: every run folder with its env, algorithm, progress, best evaluation and
- * state; checkboxes pick runs for the compare page.
+ * state; checkboxes pick runs for the compare page. The newest sweeps are linked above them (a
+ * sweep's trials are listed on its own page).
  * @module
  */
 import type { RunSummary } from "../runs.ts";
+import { type SweepEntry, sweepHref } from "../components/sweep_view.ts";
 import { Layout } from "../components/layout.tsx";
 import { StateBadge } from "../components/widgets.tsx";
 import { ago, fmt } from "../components/format.ts";
@@ -22,13 +24,34 @@ export interface RunsListProps {
   runs: RunSummary[];
   /** The runs folder, shown when it holds no runs. */
   root: string;
+  /** The sweeps, newest first (the first few are linked). */
+  sweeps?: SweepEntry[];
 }
 
+/** Sweeps linked above the runs. */
+const SWEEPS_SHOWN = 5;
+
 /** The runs list page. */
-export function RunsListPage({ runs, root }: RunsListProps) {
+export function RunsListPage({ runs, root, sweeps = [] }: RunsListProps) {
   return (
     <Layout title="Runs" nav="runs">
       <h1>Runs</h1>
+      {sweeps.length
+        ? (
+          <p class="links sweeps-strip">
+            <span class="muted">Sweeps:</span>
+            {sweeps.slice(0, SWEEPS_SHOWN).map((w) => (
+              <span key={w.name}>
+                <a href={sweepHref(w.name)}>{w.name}</a>{" "}
+                <StateBadge state={w.state} stale={w.stale} />
+              </span>
+            ))}
+            <a href="/sweeps">
+              {sweeps.length > SWEEPS_SHOWN ? `all ${sweeps.length} sweeps` : "all sweeps"} →
+            </a>
+          </p>
+        )
+        : null}
       {runs.length === 0
         ? (
           <p class="empty">
