@@ -303,3 +303,24 @@ Deno.test("a run's TensorBoard file holds the same scalars as its metrics.jsonl"
     await Deno.remove(out, { recursive: true });
   }
 });
+
+Deno.test("--stop-when-solved on CartPole stops at the env's threshold with the tutorials' line", async () => {
+  const out = await Deno.makeTempDir({ prefix: "eagle_solved_" });
+  const run = new RunFolder(`${out}/w`);
+  try {
+    const r = await runTrain([
+      ...PPO_CARTPOLE,
+      "--stop-when-solved",
+      ...["--steps", "400000", "--out", out, "--name", "w"],
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    // Seeds 1–4 solve between 95k and 120k steps: 475 is CartPole-v1's threshold.
+    assert.match(r.stderr, /Solved at episode [\d,]+ \(step [\d,]+\): 100-episode mean 47\d\.\d/);
+    const status = await run.readStatus();
+    assert.equal(status?.state, "finished");
+    assert.ok(status!.solved!.mean >= 475 && status!.globalStep < 400_000);
+    assert.equal((await run.readConfig()).stopAt, 475);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
