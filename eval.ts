@@ -7,9 +7,10 @@ import { type CommandSpec, parseFlags, runCommand, UsageError } from "./core/cli
 import { Progress } from "./core/progress.ts";
 import { RunFolder } from "./core/run_folder.ts";
 import type { EvalReport } from "./core/run_log.ts";
+import type { ParallelEvalReport } from "./agents/evaluate_parallel.ts";
 import { getAlgorithm } from "./agents/algorithms.ts";
 import { evaluatePolicy } from "./agents/evaluate.ts";
-import { successRule } from "./envs/registry.ts";
+import { isParallelEnv, successRuleOf } from "./envs/catalog.ts";
 
 const command: CommandSpec = {
   usage: "deno task eval",
@@ -71,15 +72,19 @@ export async function main(args: string[] = Deno.args): Promise<void> {
 /** Renders an evaluation report as a small table. */
 function formatReport(r: EvalReport, runDir: string, which: string): string {
   const n = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(3));
+  // A multi-agent report's headline figures are of the team return (the agents' sum).
+  const team = isParallelEnv(r.env) ? r as ParallelEvalReport : null;
+  const what = team ? "team return" : "mean reward";
   const rows: [string, string][] = [
     ["episodes", `${r.episodes} (seeds ${r.seed}..${r.seed + r.episodes - 1})`],
-    ["mean reward", `${n(r.mean_reward)} ± ${n(r.std_reward)}`],
-    ["median reward", n(r.median_reward)],
+    [what, `${n(r.mean_reward)} ± ${n(r.std_reward)}`],
+    ["median", n(r.median_reward)],
     ["min / max", `${n(r.min_reward)} / ${n(r.max_reward)}`],
-    [
-      "success rate",
-      `${(r.success_rate * 100).toFixed(1)}% (${successRule(r.env)})`,
-    ],
+    ...(team?.agents ?? []).map((a): [string, string] => {
+      const s = team!.per_agent[a];
+      return [a, `${n(s.mean)} ± ${n(s.std)} (min ${n(s.min)}, max ${n(s.max)})`];
+    }),
+    ["success rate", `${(r.success_rate * 100).toFixed(1)}% (${successRuleOf(r.env)})`],
     ["mean steps", r.mean_steps.toFixed(1)],
     [
       "actions",

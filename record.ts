@@ -21,7 +21,7 @@ import {
   type VideoFormat,
   videoFormatOf,
 } from "./agents/record.ts";
-import { successRule } from "./envs/registry.ts";
+import { successRuleOf } from "./envs/catalog.ts";
 import { VideoToolMissing } from "./render/mp4.ts";
 
 const command: CommandSpec = {
@@ -140,7 +140,7 @@ export async function main(args: string[] = Deno.args): Promise<void> {
     );
     for (const r of results) console.log(describe(r));
     const wins = results.filter((r) => r.reachedTarget).length;
-    console.log(`${wins}/${results.length} episodes succeeded (${successRule(config.env)})`);
+    console.log(`${wins}/${results.length} episodes succeeded (${successRuleOf(config.env)})`);
     return;
   }
   const path = out ?? `${await run.videosDir()}/${RECORDED_EPISODE_VIDEO}.${format}`;
@@ -149,7 +149,7 @@ export async function main(args: string[] = Deno.args): Promise<void> {
   if (seed === undefined) {
     const rule = f["min-return"] !== undefined
       ? `return ≥ ${f["min-return"]}`
-      : successRule(config.env);
+      : successRuleOf(config.env);
     console.log(
       r.reachedTarget
         ? `Success on try ${r.tried} of ${tries} (${rule}).`

@@ -31,7 +31,7 @@ import {
   type RecordScheduleSpec,
 } from "./agents/progress_video.ts";
 import { createRunFolder, runTraining } from "./agents/training_run.ts";
-import { envSpec, listEnvs, make } from "./envs/registry.ts";
+import { buildEnvOnce, catalogEntry, listCatalog } from "./envs/catalog.ts";
 import type { DevicePreference } from "./kernels/types.ts";
 
 const DEVICES = ["auto", "cpu", "webgpu"] as const;
@@ -46,7 +46,7 @@ const command: CommandSpec = {
       type: "string",
       help: "Environment id",
       default: "LunarLander-v3",
-      choices: listEnvs().map((e) => e.id),
+      choices: listCatalog().map((e) => e.id),
     },
     steps: {
       type: "int",
@@ -91,7 +91,7 @@ const command: CommandSpec = {
     let algo: Algorithm, options: readonly string[];
     try {
       algo = getAlgorithm(algoId);
-      options = envSpec(envId).optionNames;
+      options = catalogEntry(envId).optionNames;
     } catch {
       return "";
     }
@@ -220,7 +220,7 @@ async function newRun(f: FlagValues, args: readonly string[]): Promise<Prepared>
   const algoId = String(pick("algo", file.algo));
   const envId = String(pick("env", file.env));
   const algo = getAlgorithm(algoId);
-  const spec = envSpec(envId);
+  const spec = catalogEntry(envId);
 
   const seed = pick("seed", file.seed);
   if (typeof seed !== "number" || !Number.isSafeInteger(seed) || seed < 0) {
@@ -306,7 +306,7 @@ async function newRun(f: FlagValues, args: readonly string[]): Promise<Prepared>
 /** Builds the env once with `options`, so a bad option fails before any folder exists. */
 function checkEnvOptions(envId: string, options: Record<string, unknown>): void {
   try {
-    make(envId, options).close();
+    buildEnvOnce(envId, options);
   } catch (err) {
     throw new UsageError(`Env options ${JSON.stringify(options)}: ${(err as Error).message}`);
   }

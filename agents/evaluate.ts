@@ -6,6 +6,8 @@ import type { EpisodeResult, EvalReport } from "../core/run_log.ts";
 import { envSpec, isSuccess, make } from "../envs/registry.ts";
 import type { Action, AnyEnv } from "../envs/types.ts";
 import type { Policy } from "./algorithm.ts";
+import { evaluateParallel } from "./evaluate_parallel.ts";
+import { isSharedPolicy } from "./shared_policy.ts";
 
 /** Options of {@link evaluatePolicy}. */
 export interface EvaluateOptions {
@@ -21,12 +23,16 @@ export interface EvaluateOptions {
   onEpisode?: (done: number, result: EpisodeResult) => void;
 }
 
-/** Runs `episodes` greedy episodes and summarises them. */
+/**
+ * Runs `episodes` greedy episodes and summarises them. A multi-agent run's shared policy is
+ * evaluated on its parallel env by `evaluateParallel` (a `ParallelEvalReport`: team returns).
+ */
 export function evaluatePolicy(
   policy: Policy,
   envId: string,
   options: EvaluateOptions = {},
 ): EvalReport {
+  if (isSharedPolicy(policy)) return evaluateParallel(policy, envId, options);
   const episodes = options.episodes ?? 100;
   if (!Number.isInteger(episodes) || episodes < 1) {
     throw new RangeError(`episodes must be a positive integer, got ${episodes}`);

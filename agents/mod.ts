@@ -99,3 +99,17 @@ export {
   RecordSchedule,
   type RecordScheduleSpec,
 } from "./progress_video.ts";
+export {
+  evaluateParallel,
+  type ParallelEpisodeResult,
+  type ParallelEvalReport,
+  type ReturnStats,
+  returnStats,
+} from "./evaluate_parallel.ts";
+export {
+  isSharedPolicy,
+  type SharedPolicy,
+  sharedPolicy,
+  type SharedPolicyShape,
+} from "./shared_policy.ts";
+export { TeamEpisode, type TeamStep } from "./team_episode.ts";

@@ -7,7 +7,7 @@
  */
 import type { CheckpointWhich, RunFolder } from "../core/run_folder.ts";
 import type { RunConfig } from "../core/run_log.ts";
-import { make } from "../envs/registry.ts";
+import { actorActionSpace } from "../envs/catalog.ts";
 import { Box } from "../envs/spaces.ts";
 import type { Observation } from "../envs/types.ts";
 import { actorCriticLayout } from "../kernels/layout.ts";
@@ -75,14 +75,12 @@ export function networkPolicy(
   };
 }
 
-/** The action box of `envId`, or undefined for discrete action spaces. */
+/** The action box of `envId` (of its agents, for a parallel env), or undefined if discrete. */
 export function actionBounds(
   envId: string,
   envOptions: Record<string, unknown> = {},
 ): ActionBounds | undefined {
-  const env = make(envId, envOptions);
-  const space = env.actionSpace;
-  env.close();
+  const space = actorActionSpace(envId, envOptions);
   return space instanceof Box ? { low: space.low, high: space.high } : undefined;
 }
 

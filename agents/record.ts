@@ -10,9 +10,14 @@
  */
 import { type GifOptions, GifWriter, type PaletteColor } from "../render/gif.ts";
 import { ffmpegAvailable, Mp4Writer } from "../render/mp4.ts";
-import { envSpec, isSuccess, make } from "../envs/registry.ts";
+import { catalogEntry, isParallelEnv } from "../envs/catalog.ts";
+import { makeParallel } from "../envs/multi_agent/registry.ts";
+import type { AnyParallelEnv } from "../envs/multi_agent/types.ts";
+import { isSuccess, make } from "../envs/registry.ts";
 import type { Action, AnyEnv, RgbaFrame } from "../envs/types.ts";
 import type { Policy } from "./algorithm.ts";
+import { isSharedPolicy } from "./shared_policy.ts";
+import { TeamEpisode } from "./team_episode.ts";
 
 /** A video container Eagle writes. */
 export type VideoFormat = "mp4" | "gif";
@@ -176,14 +181,51 @@ async function play(
   return { reward, steps };
 }
 
-/** An env that can render, or a `TypeError` naming the one that cannot. */
-function renderableEnv(envId: string, envOptions: Record<string, unknown>) {
-  const env = make(envId, envOptions);
+/** Plays one greedy team episode (every agent through the shared policy): the team return. */
+async function playTeam(
+  policy: Policy,
+  env: AnyParallelEnv,
+  seed: number,
+  onFrame?: () => Promise<void>,
+): Promise<{ reward: number; steps: number }> {
+  if (!isSharedPolicy(policy)) {
+    throw new TypeError(
+      `${env.spec?.id} is a multi-agent env: recording it needs a multi-agent run's policy`,
+    );
+  }
+  const episode = new TeamEpisode(policy, env, seed);
+  await onFrame?.();
+  while (!episode.done) {
+    episode.step();
+    await onFrame?.();
+  }
+  return { reward: episode.teamReturn, steps: episode.steps };
+}
+
+/** An env to play greedily and draw: single-agent, or parallel with a shared policy. */
+interface Stage {
+  play(
+    policy: Policy,
+    seed: number,
+    onFrame?: () => Promise<void>,
+  ): Promise<{ reward: number; steps: number }>;
+  render(): RgbaFrame;
+  close(): void;
+}
+
+/** The stage of an env that can render, or a `TypeError` naming the one that cannot. */
+function renderableEnv(envId: string, envOptions: Record<string, unknown>): Stage {
+  const env = isParallelEnv(envId) ? makeParallel(envId, envOptions) : make(envId, envOptions);
   if (!env.render) {
     env.close();
     throw new TypeError(`${envId} cannot render frames; recording needs an env with render()`);
   }
-  return { env, render: env.render.bind(env) };
+  const render = env.render.bind(env);
+  const close = () => env.close();
+  if ("possibleAgents" in env) {
+    return { play: (policy, seed, onFrame) => playTeam(policy, env, seed, onFrame), render, close };
+  }
+  return { play: (policy, seed, onFrame) => play(policy, env, seed, onFrame), render, close };
 }
 
 function checkSeed(name: string, v: number): void {
@@ -194,11 +236,16 @@ function checkSeed(name: string, v: number): void {
 
 /** Whether a return counts: at least `minReturn` when given, else the env's success rule. */
 function successTest(envId: string, minReturn: number | undefined): (ret: number) => boolean {
+  if (minReturn === undefined && isParallelEnv(envId)) {
+    // A parallel env's threshold is of the team return (the one recorded).
+    const threshold = catalogEntry(envId).rewardThreshold;
+    return (ret) => threshold !== undefined && ret >= threshold;
+  }
   return (ret) => minReturn !== undefined ? ret >= minReturn : isSuccess(envId, ret);
 }
 
 function videoDefaults(envId: string, video: VideoOptions = {}): VideoOptions {
-  const spec = envSpec(envId);
+  const spec = catalogEntry(envId);
   return {
     ...video,
     fps: video.fps ?? spec.renderFps ?? 50,
@@ -212,16 +259,15 @@ function videoDefaults(envId: string, video: VideoOptions = {}): VideoOptions {
  */
 async function recordSeed(
   policy: Policy,
-  env: AnyEnv,
-  render: () => RgbaFrame,
+  stage: Stage,
   seed: number,
   path: string,
   video: VideoOptions,
 ): Promise<VideoResult & { reward: number; steps: number }> {
   let writer: VideoWriter | undefined;
   try {
-    const { reward, steps } = await play(policy, env, seed, async () => {
-      const frame = render();
+    const { reward, steps } = await stage.play(policy, seed, async () => {
+      const frame = stage.render();
       writer ??= await openVideo(path, frame, video);
       await writer.addFrame(frame);
     });
@@ -256,7 +302,7 @@ export async function recordEpisode(
   const format = videoFormatOf(path);
   const video = videoDefaults(envId, options.video);
   const reached = successTest(envId, options.minReturn);
-  const { env, render } = renderableEnv(envId, options.envOptions ?? {});
+  const stage = renderableEnv(envId, options.envOptions ?? {});
   try {
     await checkVideoFormat(format);
     let seed = options.seed, tried = 1;
@@ -270,17 +316,17 @@ export async function recordEpisode(
       let best = { seed: first, reward: -Infinity };
       for (tried = 1; tried <= tries; tried++) {
         const s = first + tried - 1;
-        const { reward } = await play(policy, env, s);
+        const { reward } = await stage.play(policy, s);
         if (reward > best.reward) best = { seed: s, reward };
         if (reached(reward)) break;
       }
       tried = Math.min(tried, tries);
       seed = best.seed;
     }
-    const out = await recordSeed(policy, env, render, seed, path, video);
+    const out = await recordSeed(policy, stage, seed, path, video);
     return { ...out, seed, reachedTarget: reached(out.reward), tried };
   } finally {
-    env.close();
+    stage.close();
   }
 }
 
@@ -307,16 +353,16 @@ export async function recordEpisodes(
   await checkVideoFormat(format);
   const video = videoDefaults(envId, options.video);
   const reached = successTest(envId, options.minReturn);
-  const { env, render } = renderableEnv(envId, options.envOptions ?? {});
+  const stage = renderableEnv(envId, options.envOptions ?? {});
   try {
     const results: RecordResult[] = [];
     for (let seed = first; seed < first + episodes; seed++) {
       const path = `${dir}/${episodeVideoName(seed, format)}`;
-      const out = await recordSeed(policy, env, render, seed, path, video);
+      const out = await recordSeed(policy, stage, seed, path, video);
       results.push({ ...out, seed, reachedTarget: reached(out.reward), tried: 1 });
     }
     return results;
   } finally {
-    env.close();
+    stage.close();
   }
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import type { CheckpointWhich } from "../core/run_folder.ts";
+import { isParallelEnv } from "../envs/catalog.ts";
 import { isSuccess } from "../envs/registry.ts";
 import type { Hyperparameters, Policy, TrainContext } from "./algorithm.ts";
 import { type Architecture, saveNetworkCheckpoint } from "./checkpoint.ts";
@@ -64,6 +65,7 @@ export class RunMonitor<P> {
   lastEvalStep = -1;
   readonly #ctx: TrainContext<Hyperparameters>;
   readonly #opts: MonitorOptions<P>;
+  readonly #isSuccess: (episodeReturn: number) => boolean;
   readonly #recent: number[] = [];
   readonly #window: number[] = [];
   #windowSum = 0;
@@ -80,6 +82,8 @@ export class RunMonitor<P> {
     this.#ctx = ctx;
     this.#opts = opts;
     this.nextEval = opts.evalEvery > 0 ? opts.evalEvery : Infinity;
+    // A parallel env's success rule is for team returns: its agents' episodes have none.
+    this.#isSuccess = isParallelEnv(ctx.envId) ? () => false : (ret) => isSuccess(ctx.envId, ret);
   }
 
   /** The counters to save for resuming. */
@@ -113,7 +117,7 @@ export class RunMonitor<P> {
       episode: this.episodes,
       return: ret,
       length,
-      success: isSuccess(ctx.envId, ret),
+      success: this.#isSuccess(ret),
       env_index: envIndex,
       wall_time: Math.round(ctx.metrics.wallTime * 1000) / 1000,
     });
@@ -226,20 +230,24 @@ export class RunMonitor<P> {
   }
 }
 
-/** A {@link RunMonitor} for network parameters of `arch` (best / latest `.safetensors`). */
+/**
+ * A {@link RunMonitor} for network parameters of `arch` (best / latest `.safetensors`),
+ * evaluating `policy(params)` (default: the network's greedy policy on the env's action box).
+ */
 export function networkRunMonitor(
   ctx: TrainContext<Hyperparameters>,
   algo: string,
   arch: Architecture,
   settings: { evalEvery: number; evalEpisodes: number },
   current?: () => Float32Array,
+  policy?: (params: Float32Array) => Policy,
 ): RunMonitor<Float32Array> {
-  const bounds = actionBounds(ctx.envId, ctx.envOptions);
+  const bounds = policy ? undefined : actionBounds(ctx.envId, ctx.envOptions);
   return new RunMonitor<Float32Array>(ctx, {
     evalEvery: settings.evalEvery,
     evalEpisodes: settings.evalEpisodes,
     current,
-    policy: (params) => networkPolicy(arch, params, bounds),
+    policy: policy ?? ((params) => networkPolicy(arch, params, bounds)),
     save: (which, step, params) =>
       saveNetworkCheckpoint(ctx.run.checkpoint(which, "safetensors"), arch, params, {
         algo,

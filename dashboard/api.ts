@@ -22,10 +22,11 @@ import {
   runsRoute,
 } from "./api_schema.ts";
 import { openApiDocument } from "./openapi.ts";
-import { type LoadedPolicy, parseState, type PolicyStore } from "./policies.ts";
+import { isSharedPolicy } from "../agents/shared_policy.ts";
+import { type LoadedPolicy, parseAgentStates, parseState, type PolicyStore } from "./policies.ts";
 import type { PolicyPool, PolicyRef } from "./policy_pool.ts";
 import type { RunStore } from "./runs.ts";
-import { HttpError, validationHook } from "./validate.ts";
+import { HttpError, problem, validationHook } from "./validate.ts";
 
 /** What the API routes read from. */
 export interface ApiDeps {
@@ -70,19 +71,42 @@ export function modelRoutes(deps: ApiDeps): OpenAPIHono {
   });
 
   api.openapi(predictRoute, async (c) => {
-    const { state, run } = c.req.valid("json");
+    const { state, states, run } = c.req.valid("json");
     const loaded = await policies.get(run);
-    const decision = loaded.policy.decide(parseState(state, loaded.obs));
-    const values = decision.qValues ?? decision.probs ?? [];
-    if (![...values].every(Number.isFinite)) {
-      // JSON would carry these as null: a clear refusal is better than a silent one.
-      throw new HttpError(
+    const diverged = () =>
+      new HttpError(
         409,
         run === undefined ? null : "run",
         `The policy of run ${JSON.stringify(loaded.runId)} gave non-finite outputs for this ` +
           "state (its weights may have diverged); retrain it or serve another run",
       );
+    if (isSharedPolicy(loaded.policy)) {
+      const decisions = loaded.policy.decideAgents(parseAgentStates(states, loaded.obs));
+      const entries = Object.entries(decisions);
+      if (!entries.every(([, d]) => [...(d.probs ?? [])].every(Number.isFinite))) throw diverged();
+      const plain = (a: number | ArrayLike<number>) => typeof a === "number" ? a : Array.from(a);
+      return c.json({
+        run: loaded.runId,
+        actions: Object.fromEntries(entries.map(([a, d]) => [a, plain(d.action)])),
+        action_names: Object.fromEntries(
+          entries.map(([a, d]) => [
+            a,
+            typeof d.action === "number" ? loaded.actionNames?.[d.action] ?? null : null,
+          ]),
+        ),
+        ...(entries.some(([, d]) => d.probs)
+          ? { probs: Object.fromEntries(entries.map(([a, d]) => [a, Array.from(d.probs ?? [])])) }
+          : {}),
+      }, 200);
     }
+    if (states !== undefined) parseAgentStates(states, loaded.obs);
+    if (state === undefined) {
+      throw problem("state", "missing", "state is required: the observation as a list of numbers");
+    }
+    const decision = loaded.policy.decide(parseState(state, loaded.obs));
+    const values = decision.qValues ?? decision.probs ?? [];
+    // JSON would carry these as null: a clear refusal is better than a silent one.
+    if (![...values].every(Number.isFinite)) throw diverged();
     const action = typeof decision.action === "number"
       ? decision.action
       : Array.from(decision.action);

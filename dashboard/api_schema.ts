@@ -106,9 +106,11 @@ const errors = (...codes: (403 | 404 | 409 | 413 | 415 | 422 | 503)[]) => {
 const StateShape = z.union([
   z.object({ kind: z.literal("box"), size: z.int() }),
   z.object({ kind: z.literal("discrete"), n: z.int(), start: z.int() }),
+  z.object({ kind: z.literal("agents"), agents: z.array(z.string()), size: z.int() }),
 ]).openapi({
   description: 'What /predict\'s state must be: {kind: "box", size}: a list of size numbers; ' +
-    '{kind: "discrete", n, start}: one state index in a list, e.g. [0]',
+    '{kind: "discrete", n, start}: one state index in a list, e.g. [0]; {kind: "agents", ' +
+    "agents, size} (a multi-agent run): states, each agent's observation of size numbers",
 });
 
 /** `GET /health`. */
@@ -143,8 +145,8 @@ const Action = z.union([z.int(), z.array(z.number())]).openapi({
   description: "Discrete action index, or the action vector of a continuous env",
 });
 
-/** `POST /predict`. */
-const PredictResponse = z.object({
+/** `POST /predict` of a single-agent run. */
+const PredictOneResponse = z.object({
   run: z.string(),
   action: Action,
   action_name: z.string().nullable().openapi({ example: "Fire Main Engine" }),
@@ -156,7 +158,24 @@ const PredictResponse = z.object({
   }),
 });
 
+/** `POST /predict` of a multi-agent run: one decision per agent given. */
+const PredictAgentsResponse = z.object({
+  run: z.string(),
+  actions: z.record(z.string(), Action).openapi({
+    description: "Each agent's greedy action, by agent name",
+    example: { agent_0: 4, agent_1: 1, agent_2: 0 },
+  }),
+  action_names: z.record(z.string(), z.string().nullable()),
+  probs: z.record(z.string(), z.array(z.number())).optional().openapi({
+    description: "Each agent's action probabilities (discrete policies)",
+  }),
+});
+
+/** `POST /predict`. */
+const PredictResponse = z.union([PredictOneResponse, PredictAgentsResponse]);
+
 const Observation = z.union([z.number(), z.array(z.number())]);
+const ByAgent = <T extends z.ZodType>(value: T) => z.record(z.string(), value);
 
 /** `POST /play`. */
 const PlayResponse = z.object({
@@ -167,13 +186,27 @@ const PlayResponse = z.object({
   steps: z.int(),
   success: z.boolean().openapi({ description: "The return meets the env's success rule" }),
   terminated: z.boolean().openapi({ description: "Ended in a terminal state, not a time limit" }),
-  actions_taken: z.array(Action),
-  rewards_per_step: z.array(z.number()),
-  states_visited: z.array(Observation).openapi({
-    description: "states_visited[i] is the observation before action i; the last is the final",
+  actions_taken: z.array(z.union([Action, ByAgent(Action)])).openapi({
+    description: "Each step's action (multi-agent runs: each agent's, by name)",
+  }),
+  rewards_per_step: z.array(z.number()).openapi({
+    description: "Each step's reward (multi-agent runs: the team's, the agents' sum)",
+  }),
+  states_visited: z.array(z.union([Observation, ByAgent(z.array(z.number()))])).openapi({
+    description: "states_visited[i] is the observation before action i; the last is the final " +
+      "(multi-agent runs: each agent's, by name)",
   }),
   action_names: z.array(z.string()).nullable().openapi({
     description: "Names of the env's discrete actions, by index",
+  }),
+  agents: z.array(z.string()).optional().openapi({
+    description: "Multi-agent runs: the agents; total_reward is then the team return",
+  }),
+  agent_rewards: ByAgent(z.number()).optional().openapi({
+    description: "Multi-agent runs: each agent's return, rounded to 2 decimals",
+  }),
+  agent_rewards_per_step: z.array(ByAgent(z.number())).optional().openapi({
+    description: "Multi-agent runs: each agent's reward of each step",
   }),
 });
 
@@ -258,7 +291,9 @@ export const predictRoute = createRoute({
   path: "/predict",
   summary: "The greedy action of a trained policy for one state",
   description: "state: the observation, a list of the env's length (8 numbers for " +
-    "LunarLander), or [index] for tabular envs (FrozenLake).",
+    "LunarLander), or [index] for tabular envs (FrozenLake). A multi-agent run " +
+    "(simple_spread_v3) takes states instead, each agent's observation by agent name, and " +
+    "answers each agent's action.",
   middleware: [jsonBody(true)],
   request: {
     body: {
@@ -268,7 +303,18 @@ export const predictRoute = createRoute({
           schema: body({
             state: z.array(finite, {
               error: "must be a list of numbers: the observation (see state_shape in /health)",
-            }).openapi({ description: `Observation; each |x| ≤ ${MAX_STATE_ABS}` }),
+            }).optional().openapi({
+              description: `Observation (single-agent runs); each |x| ≤ ${MAX_STATE_ABS}`,
+            }),
+            states: z.record(
+              z.string(),
+              z.array(finite, { error: "must be a list of numbers: the agent's observation" }),
+              { error: "must be an object: each agent's observation by agent name" },
+            ).optional().openapi({
+              description: "Multi-agent runs: each agent's observation, by agent name " +
+                "(any of the agents in state_shape.agents of /health)",
+              example: { agent_0: new Array(18).fill(0) },
+            }),
             run: runField,
           }).openapi({ example: { state: [0, 1.4, 0, 0, 0, 0, 0, 0] } }),
         },

@@ -11,8 +11,10 @@ import { CHECKPOINT_FILES, RunFolder } from "../core/run_folder.ts";
 import type { RunConfig } from "../core/run_log.ts";
 import { getAlgorithm } from "../agents/algorithms.ts";
 import type { Policy } from "../agents/algorithm.ts";
+import { isSharedPolicy } from "../agents/shared_policy.ts";
+import { catalogEntry, isParallelEnv } from "../envs/catalog.ts";
 import { Box, Discrete } from "../envs/spaces.ts";
-import { envSpec, make } from "../envs/registry.ts";
+import { make } from "../envs/registry.ts";
 import type { Observation } from "../envs/types.ts";
 import type { RunStore } from "./runs.ts";
 import { HttpError, kind, problem } from "./validate.ts";
@@ -20,7 +22,8 @@ import { HttpError, kind, problem } from "./validate.ts";
 /** The shape of observations a policy accepts. */
 export type ObservationShape =
   | { kind: "discrete"; n: number; start: number }
-  | { kind: "box"; size: number };
+  | { kind: "box"; size: number }
+  | { kind: "agents"; agents: string[]; size: number };
 
 /** A policy ready to act, with what the API needs to validate inputs and name actions. */
 export interface LoadedPolicy {
@@ -179,18 +182,21 @@ export class PolicyStore {
       );
     let space: unknown;
     try {
-      const env = make(config.env, config.envOptions ?? {});
-      space = env.observationSpace;
-      env.close();
+      // A multi-agent run's observations are the agents' (its shared policy says their shape).
+      if (!isParallelEnv(config.env)) {
+        const env = make(config.env, config.envOptions ?? {});
+        space = env.observationSpace;
+        env.close();
+      }
     } catch (err) {
       throw refuse("Could not build the env", err);
     }
-    const obs: ObservationShape | null = space instanceof Discrete
+    let obs: ObservationShape | null = space instanceof Discrete
       ? { kind: "discrete", n: space.n, start: space.start }
       : space instanceof Box
       ? { kind: "box", size: space.size }
       : null;
-    if (!obs) {
+    if (!obs && !isParallelEnv(config.env)) {
       throw new HttpError(409, field, `Run ${JSON.stringify(id)} has an unsupported observation`);
     }
     let policy: Policy;
@@ -198,6 +204,12 @@ export class PolicyStore {
       policy = await getAlgorithm(config.algo).loadPolicy(new RunFolder(dir), config);
     } catch (err) {
       throw refuse("Could not load the policy", err);
+    }
+    if (isSharedPolicy(policy)) {
+      obs = { kind: "agents", agents: [...policy.agents], size: policy.agentObsSize };
+    }
+    if (!obs) {
+      throw new HttpError(409, field, `Run ${JSON.stringify(id)} has an unsupported observation`);
     }
     return {
       runId: id,
@@ -210,7 +222,7 @@ export class PolicyStore {
       config,
       policy,
       obs,
-      actionNames: envSpec(config.env).actionNames ?? null,
+      actionNames: catalogEntry(config.env).actionNames ?? null,
     };
   }
 }
@@ -221,6 +233,14 @@ export class PolicyStore {
  * in a list for discrete ones. A mismatch is a 422 naming `state` or the element at fault.
  */
 export function parseState(state: readonly number[], shape: ObservationShape): Observation {
+  if (shape.kind === "agents") {
+    throw problem(
+      "state",
+      "multi_agent",
+      `this run is multi-agent: give states, each agent's observation of ${shape.size} numbers ` +
+        `by agent name (${shape.agents.join(", ")}), not state`,
+    );
+  }
   if (shape.kind === "discrete") {
     const hi = shape.start + shape.n - 1;
     const want = `state must be one integer state index from ${shape.start} to ${hi}, in a list ` +
@@ -242,4 +262,51 @@ export function parseState(state: readonly number[], shape: ObservationShape): O
     );
   }
   return Float32Array.from(state);
+}
+
+/**
+ * Checks a multi-agent run's `states` (lists of finite numbers, by the route's schema): known
+ * agent names, at least one, each with `size` numbers. A mismatch is a 422 naming the field.
+ */
+export function parseAgentStates(
+  states: Readonly<Record<string, readonly number[]>> | undefined,
+  shape: ObservationShape,
+): Record<string, Float32Array> {
+  if (shape.kind !== "agents") {
+    throw problem(
+      "states",
+      "single_agent",
+      "this run is single-agent: give state, the observation, not states",
+    );
+  }
+  const names = Object.keys(states ?? {});
+  if (states === undefined || names.length === 0) {
+    throw problem(
+      "states",
+      "missing",
+      `states is required: each agent's observation of ${shape.size} numbers by agent name ` +
+        `(${shape.agents.join(", ")})`,
+    );
+  }
+  const out: Record<string, Float32Array> = {};
+  for (const agent of names) {
+    if (!shape.agents.includes(agent)) {
+      throw problem(
+        `states.${agent}`,
+        "unknown_agent",
+        `unknown agent ${JSON.stringify(agent)}; the agents are ${shape.agents.join(", ")}`,
+      );
+    }
+    const obs = states[agent];
+    if (obs.length !== shape.size) {
+      throw problem(
+        `states.${agent}`,
+        "state_length",
+        `states.${agent} must be a list of ${shape.size} numbers (the agent's observation); ` +
+          `got a list of ${obs.length}`,
+      );
+    }
+    out[agent] = Float32Array.from(obs);
+  }
+  return out;
 }

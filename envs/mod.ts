@@ -118,3 +118,13 @@ export {
   type Point,
   renderLanderScene,
 } from "./lunar_lander/mod.ts";
+export {
+  actorActionSpace,
+  buildEnvOnce,
+  type CatalogEntry,
+  catalogEntry,
+  type EnvKind,
+  isParallelEnv,
+  listCatalog,
+  successRuleOf,
+} from "./catalog.ts";

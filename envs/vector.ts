@@ -5,6 +5,8 @@
  * (see {@link AutoresetMode}).
  * @module
  */
+import { isParallelEnv } from "./catalog.ts";
+import { ParallelVectorEnv } from "./multi_agent/vector.ts";
 import { make } from "./registry.ts";
 import type { Space } from "./spaces.ts";
 import type { Action, AnyEnv, EnvSpec, Observation } from "./types.ts";
@@ -349,6 +351,10 @@ export interface MakeVecOptions {
   workers?: number;
   /** How ended episodes are restarted; default `"next-step"`. */
   autoreset?: AutoresetMode;
+  /**
+   * Append each agent's one-hot index to its observation (parallel envs only; default false).
+   */
+  agentIdOneHot?: boolean;
 }
 
 /**
@@ -356,6 +362,9 @@ export interface MakeVecOptions {
  * {@link SyncVectorEnv} when `workers` is 0 or omitted, else a `WorkerVectorEnv` over that
  * many worker threads. Async because workers must start before the first step. Same seeds
  * give bit-identical results whichever variant runs.
+ *
+ * A parallel (multi-agent) env id gives a `ParallelVectorEnv` of `numEnvs` copies, one slot
+ * per agent of each copy (`numEnvs × agents` slots), stepped in the calling thread.
  *
  * @example
  * ```ts
@@ -375,6 +384,22 @@ export async function makeVec(
   const workers = options.workers ?? 0;
   if (!Number.isInteger(workers) || workers < 0) {
     throw new RangeError(`workers must be a non-negative integer, got ${workers}`);
+  }
+  if (isParallelEnv(id)) {
+    if (workers > 0) {
+      throw new RangeError(
+        `workers must be 0 for the parallel env ${id} (its copies step in the calling thread), got ${workers}`,
+      );
+    }
+    return new ParallelVectorEnv({ id, numCopies: numEnvs, options: options.options }, {
+      autoreset: options.autoreset,
+      agentIdOneHot: options.agentIdOneHot,
+    });
+  }
+  if (options.agentIdOneHot) {
+    throw new RangeError(
+      `agentIdOneHot applies to parallel (multi-agent) envs only; ${id} is single-agent`,
+    );
   }
   if (workers === 0) {
     return new SyncVectorEnv({ id, numEnvs, options: options.options }, {

@@ -50,3 +50,9 @@ export {
   type MpeScene,
   renderMpeScene,
 } from "./render.ts";
+export {
+  ParallelVectorEnv,
+  type ParallelVectorEnvById,
+  type ParallelVectorEnvOptions,
+  writeSlotObservation,
+} from "./vector.ts";
