@@ -129,6 +129,7 @@ export class RunStore {
   readonly #only?: string;
   #json = new Map<string, Cached<unknown>>();
   #metrics = new Map<string, MetricsCache>();
+  #refreshing = new Map<string, Promise<MetricsCache | null>>();
 
   /** A store over `root` (which need not exist yet: it then lists no runs). */
   constructor(root: string, options: RunStoreOptions = {}) {
@@ -342,11 +343,28 @@ export class RunStore {
    */
   async metrics(id: string): Promise<{ records: MetricRecord[]; keys: string[] }> {
     const path = join(await this.runDir(id), RUN_FILES.metrics);
+    // One refresh at a time per file: two requests on a cold cache would both append the same
+    // bytes' records to it.
+    const previous = this.#refreshing.get(path) ?? Promise.resolve(null);
+    const refresh = previous.catch(() => null).then(() => this.#refreshMetrics(id, path));
+    this.#refreshing.set(path, refresh);
+    try {
+      const cache = await refresh;
+      if (!cache) return { records: [], keys: [] };
+      const records = cache.tail ? [...cache.records, cache.tail] : cache.records;
+      return { records, keys: [...cache.keys].sort() };
+    } finally {
+      if (this.#refreshing.get(path) === refresh) this.#refreshing.delete(path);
+    }
+  }
+
+  /** Brings the cache of `path` up to date; null when the run has no metrics file. */
+  async #refreshMetrics(id: string, path: string): Promise<MetricsCache | null> {
     let st: Deno.FileInfo;
     try {
       st = await Deno.lstat(path);
     } catch {
-      return { records: [], keys: [] };
+      return null;
     }
     if (st.isSymlink) {
       throw new HttpError(
@@ -369,8 +387,7 @@ export class RunStore {
       cache.mtime = mtime;
       cache.size = st.size;
     }
-    const records = cache.tail ? [...cache.records, cache.tail] : cache.records;
-    return { records, keys: [...cache.keys].sort() };
+    return cache;
   }
 
   /**

@@ -304,3 +304,16 @@ Deno.test("readBodyText enforces the size limit, declared or streamed", async ()
   const broken = new ReadableStream({ pull: (c) => c.error(new Error("reset")) });
   await assert.rejects(() => readBodyText(req(broken)), ClientGone);
 });
+
+Deno.test("RunStore.metrics: concurrent first reads of a file return each record once", async () => {
+  const root = await Deno.makeTempDir();
+  const lines = Array.from({ length: 500 }, (_, k) => JSON.stringify({ global_step: k, x: k }))
+    .join("\n") + "\n";
+  await fakeRun(root, "r", lines);
+  const store = new RunStore(root);
+  const all = await Promise.all(Array.from({ length: 8 }, () => store.metrics("r")));
+  for (const m of all) {
+    assert.deepEqual(m.records.map((r) => r.global_step), [...Array(500).keys()]);
+  }
+  await Deno.remove(root, { recursive: true });
+});
