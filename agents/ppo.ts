@@ -34,11 +34,11 @@ import { make } from "../envs/registry.ts";
 import { Box, Discrete, type Space } from "../envs/spaces.ts";
 import type { Action, Observation } from "../envs/types.ts";
 import { makeVec, type VectorStepResult } from "../envs/vector.ts";
-import { createBackend } from "../kernels/backend.ts";
+import { chooseBackend, formatDecision } from "../kernels/backend.ts";
 import { MlpCpu } from "../kernels/cpu/mlp.ts";
 import { initActorCriticParams } from "../kernels/init.ts";
 import { actorCriticLayout, type ActorCriticShape } from "../kernels/layout.ts";
-import type { ActionHead, ActorCriticLearner } from "../kernels/types.ts";
+import type { ActionHead, ActorCriticConfig, ActorCriticLearner } from "../kernels/types.ts";
 import { gaussianLogProb, sampleCategorical } from "./action_distributions.ts";
 import type { Algorithm, Policy, StepPlan, TrainContext, TrainResult } from "./algorithm.ts";
 import { type Architecture, loadTrainingState, saveTrainingState } from "./checkpoint.ts";
@@ -256,37 +256,47 @@ async function train(ctx: TrainContext<PpoHyper>, algo: "ppo" | "a2c"): Promise<
   // N slots act per step: the envs, or every agent of every copy of a multi-agent env.
   const N = envs.numEnvs, T = h.numSteps;
   const team = envs instanceof ParallelVectorEnv ? new TeamReturns(envs) : null;
-  const backend = await createBackend(ctx.device);
+  const d = envs.obsSize;
+  const space = envs.singleActionSpace;
+  const action: ActionHead = space instanceof Discrete
+    ? { kind: "discrete", n: space.n }
+    : { kind: "continuous", dim: (space as Box).size, initLogStd: h.initLogStd };
+  const shape: ActorCriticShape = {
+    obsSize: d,
+    action,
+    hidden: h.hidden,
+    activation: h.activation,
+  };
+  const arch: Architecture = { kind: "actor-critic", shape };
+  const layout = actorCriticLayout(shape);
+  const config: ActorCriticConfig = {
+    ...shape,
+    objective: algo,
+    clipCoef: h.clipCoef,
+    clipValueLoss: h.clipVloss,
+    entCoef: h.entCoef,
+    vfCoef: h.vfCoef,
+    maxGradNorm: h.maxGradNorm > 0 ? h.maxGradNorm : null,
+    normAdvantages: h.normAdv,
+    updateEpochs: h.updateEpochs,
+    numMinibatches: h.numMinibatches,
+    adam: { learningRate: h.learningRate, eps: h.adamEps },
+    seed: ctx.seed,
+  };
+  // `auto` measures this learner on each backend (cached per adapter and shape).
+  const { backend, decision } = await chooseBackend(ctx.device, {
+    kind: "actor-critic",
+    config,
+    rolloutSize: N * T,
+  });
   let learner: ActorCriticLearner | null = null;
   try {
-    ctx.log(`Learning on ${backend.kind}: ${backend.description}`);
-    const d = envs.obsSize;
-    const space = envs.singleActionSpace;
-    const action: ActionHead = space instanceof Discrete
-      ? { kind: "discrete", n: space.n }
-      : { kind: "continuous", dim: (space as Box).size, initLogStd: h.initLogStd };
-    const shape: ActorCriticShape = {
-      obsSize: d,
-      action,
-      hidden: h.hidden,
-      activation: h.activation,
-    };
-    const arch: Architecture = { kind: "actor-critic", shape };
-    const layout = actorCriticLayout(shape);
-    learner = await backend.createActorCriticLearner({
-      ...shape,
-      objective: algo,
-      clipCoef: h.clipCoef,
-      clipValueLoss: h.clipVloss,
-      entCoef: h.entCoef,
-      vfCoef: h.vfCoef,
-      maxGradNorm: h.maxGradNorm > 0 ? h.maxGradNorm : null,
-      normAdvantages: h.normAdv,
-      updateEpochs: h.updateEpochs,
-      numMinibatches: h.numMinibatches,
-      adam: { learningRate: h.learningRate, eps: h.adamEps },
-      seed: ctx.seed,
-    }, initActorCriticParams(shape, new Rng(ctx.seed)));
+    ctx.log(`Learning on ${formatDecision(decision)} (${backend.description})`);
+    await ctx.recordDevice(decision);
+    learner = await backend.createActorCriticLearner(
+      config,
+      initActorCriticParams(shape, new Rng(ctx.seed)),
+    );
     // The CPU copies share one parameter vector, refreshed in place after every update.
     const params = (await learner.getState()).params;
     const actor = new MlpCpu(layout.actor.spec, params, layout.actor.offset);

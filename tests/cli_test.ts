@@ -243,3 +243,19 @@ Deno.test("rounded --steps are announced, and env options reach config.json", as
   assert.equal(config.hyperparameters.numEnvs, 8);
   await Deno.remove(out, { recursive: true });
 });
+
+Deno.test("--device auto measures the learner and writes its decision to config.json", async () => {
+  const out = await Deno.makeTempDir();
+  const r = await run([
+    "train.ts",
+    ...["--algo", "ppo", "--env", "CartPole-v1", "--steps", "512", "--set", "evalEvery=0"],
+    ...["--out", out, "--name", "auto"],
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /Learning on auto → (cpu|webgpu)/);
+  const config = JSON.parse(await Deno.readTextFile(`${out}/auto/config.json`));
+  assert.equal(config.deviceDecision.preference, "auto");
+  assert.ok(["cpu", "webgpu"].includes(config.deviceDecision.chosen));
+  assert.equal(typeof config.deviceDecision.reason, "string");
+  await Deno.remove(out, { recursive: true });
+});

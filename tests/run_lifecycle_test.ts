@@ -194,11 +194,9 @@ for (const algo of ["ppo", "dqn"]) {
       );
       const status = await run.readStatus();
       assert.equal(status?.state, "diverged");
-      if (algo === "dqn") {
-        // config.json records the backend decision (here: asked for cpu, got cpu).
-        const decision = (await run.readConfig()).deviceDecision;
-        assert.deepEqual([decision?.preference, decision?.chosen], ["cpu", "cpu"]);
-      }
+      // config.json records the backend decision (here: asked for cpu, got cpu).
+      const decision = (await run.readConfig()).deviceDecision;
+      assert.deepEqual([decision?.preference, decision?.chosen], ["cpu", "cpu"]);
       assert.match(status?.error ?? "", /learningRate=1e\+30 is likely too large/);
       const events = await run.readMetricEvents();
       assert.ok(events.some((e) => e.event === "diverged" && e.metric && e.value));
