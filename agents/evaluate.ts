@@ -21,7 +21,15 @@ export interface EvaluateOptions {
   algo?: string;
   /** Called after every episode (progress display). */
   onEpisode?: (done: number, result: EpisodeResult) => void;
+  /**
+   * Steps after which an episode of an env without a time limit is cut (default
+   * {@link EVAL_STEP_CAP}): a policy that never fails (FlappyBird) must not hang an evaluation.
+   */
+  maxSteps?: number;
 }
+
+/** The default step cap of an evaluated episode (envs with a time limit end long before). */
+export const EVAL_STEP_CAP = 20_000;
 
 /**
  * Runs `episodes` greedy episodes and summarises them. A multi-agent run's shared policy is
@@ -45,7 +53,8 @@ export function evaluatePolicy(
   for (let i = 0; i < episodes; i++) {
     let { obs } = env.reset({ seed: seed + i });
     let total = 0, steps = 0, done = false;
-    while (!done) {
+    const cap = options.maxSteps ?? EVAL_STEP_CAP;
+    while (!done && steps < cap) {
       const { action } = policy.decide(obs);
       if (typeof action === "number") {
         const name = spec.actionNames?.[action] ?? String(action);

@@ -30,7 +30,15 @@ export type {
   RgbaFrame,
   StepResult,
 } from "./types.ts";
-export { Box, Discrete, type Space } from "./spaces.ts";
+export {
+  Box,
+  type BoxArrays,
+  type BoxDtype,
+  type BoxOptions,
+  Discrete,
+  isBox,
+  type Space,
+} from "./spaces.ts";
 export {
   type BuiltinEnvs,
   type EnvRegistration,
@@ -87,8 +95,14 @@ export {
   type FrameStackObservationOptions,
   type StackableObservation,
 } from "./wrappers/frame_stack_observation.ts";
+export * from "./flappy_bird/mod.ts";
 export * from "./multi_agent/mod.ts";
-export { checkEnv, type CheckEnvOptions } from "./check_env.ts";
+export {
+  checkEnv,
+  type CheckEnvOptions,
+  type CheckEnvReport,
+  type OutOfBoundsSummary,
+} from "./check_env.ts";
 export {
   type AutoresetMode,
   type VectorEnv,

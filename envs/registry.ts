@@ -4,6 +4,7 @@
  * @module
  */
 import { CartPole, type CartPoleOptions } from "./cartpole.ts";
+import { FlappyBird, type FlappyBirdInfo, type FlappyBirdOptions } from "./flappy_bird/env.ts";
 import {
   FROZEN_LAKE_ACTIONS,
   FrozenLake,
@@ -45,6 +46,11 @@ export interface MakeOptions {
 export interface BuiltinEnvs {
   /** CartPole-v1. */
   "CartPole-v1": { env: Env<Float32Array, number, EmptyInfo>; options: CartPoleOptions };
+  /** FlappyBird-v0. */
+  "FlappyBird-v0": {
+    env: Env<Float64Array, number, FlappyBirdInfo>;
+    options: Omit<FlappyBirdOptions, "rng">;
+  };
   /** FrozenLake-v1. */
   "FrozenLake-v1": { env: Env<number, number, FrozenLakeInfo>; options: FrozenLakeOptions };
   /** LunarLander-v3. */
@@ -163,6 +169,19 @@ register({
   successRule: "reached the goal",
   renderFps: 4,
   create: (o) => new FrozenLake(o as FrozenLakeOptions),
+});
+
+register({
+  id: "FlappyBird-v0",
+  rewardThreshold: 20,
+  optionNames: ["useLidar", "normalizeObs", "pipeGap", "scoreLimit"],
+  description: "Flap a bird through gaps between pipes (discrete, 180 LIDAR rays or 12 features)",
+  actionNames: ["Idle", "Flap"],
+  // The tutorial's bar: an episode return above 20 (each pipe passed is worth +1).
+  success: (ret) => ret > 20,
+  successRule: "return > 20",
+  renderFps: 30,
+  create: (o) => new FlappyBird(o as Omit<FlappyBirdOptions, "rng">),
 });
 
 const LANDER_OPTIONS = ["gravity", "enableWind", "windPower", "turbulencePower", "physics"];

@@ -79,7 +79,7 @@ export type DiscreteAction = number;
 /** A continuous action: a vector of numbers. */
 export type ContinuousAction = Float32Array | number[];
 /** Any observation type of the built-in envs. */
-export type Observation = Float32Array | number;
+export type Observation = Float32Array | Float64Array | number;
 /** Any action type of the built-in envs. */
 export type Action = DiscreteAction | ContinuousAction;
 /**

@@ -1,0 +1,62 @@
+/**
+ * FlappyBird-v0's DQN settings: the env id's preset (LIDAR) and the features config file
+ * `examples/presets/flappy_features.json`, checked as train.ts reads them, then a short real
+ * training run of the features config through the CLI.
+ */
+import assert from "node:assert/strict";
+import { getAlgorithm } from "../agents/algorithms.ts";
+import "../agents/mod.ts";
+import { presetFor, resolveHyperparameters } from "../agents/hyperparameters.ts";
+import { make } from "../envs/registry.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const FEATURES = "examples/presets/flappy_features.json";
+
+Deno.test("the features config sets useLidar false and every key of the LIDAR preset", async () => {
+  const file = JSON.parse(await Deno.readTextFile(`${ROOT}${FEATURES}`));
+  assert.deepEqual([file.algo, file.env, file.envOptions], ["dqn", "FlappyBird-v0", {
+    useLidar: false,
+  }]);
+  const schema = getAlgorithm("dqn").schema;
+  const lidar = schema.presets["FlappyBird-v0"];
+  assert.ok(lidar, "FlappyBird-v0 has a DQN preset");
+  // Keys the file leaves out would silently come from the LIDAR preset.
+  const missing = Object.keys(lidar).filter((k) => !(k in file.hyperparameters));
+  assert.deepEqual(missing, []);
+  const h = resolveHyperparameters(schema, { envId: file.env, totalSteps: file.steps }, [{
+    source: FEATURES,
+    values: file.hyperparameters,
+  }]);
+  assert.equal(h.gamma, 0.95);
+  assert.deepEqual(presetFor(schema, "FlappyBird-v0").hidden, lidar.hidden);
+  const env = make(file.env, file.envOptions);
+  assert.deepEqual(env.observationSpace.shape, [12]);
+});
+
+Deno.test("train.ts --config flappy_features.json trains DQN on the 12 features", async () => {
+  const out = await Deno.makeTempDir();
+  try {
+    const args = ["run", "-A", "train.ts", "--config", FEATURES, "--env-option", "useLidar=false"];
+    args.push("--steps", "3000", "--set", "evalEvery=0", "--device", "cpu", "--seed", "4");
+    args.push("--out", out, "--name", "fb", "--quiet");
+    const r = await new Deno.Command(Deno.execPath(), {
+      args,
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
+    const config = JSON.parse(await Deno.readTextFile(`${out}/fb/config.json`));
+    assert.deepEqual([config.env, config.envOptions], ["FlappyBird-v0", { useLidar: false }]);
+    assert.equal(config.hyperparameters.gamma, 0.95);
+    const episodes = (await Deno.readTextFile(`${out}/fb/episodes.jsonl`)).trim().split("\n")
+      .map((l) => JSON.parse(l));
+    // Short episodes (a crash every ~50 steps this early), judged by the registry's rule.
+    assert.ok(episodes.length > 10, `${episodes.length} episodes`);
+    assert.ok(episodes.reduce((n, e) => n + e.length, 0) <= 3000);
+    for (const e of episodes) assert.equal(e.success, e.return > 20, JSON.stringify(e));
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
