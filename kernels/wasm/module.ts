@@ -7,6 +7,20 @@
 
 import { MLP_KERNELS_PLAIN, MLP_KERNELS_RELAXED, RELAXED_SIMD_PROBE } from "./mlp_kernels_wasm.ts";
 
+/**
+ * An input-gradient kernel: `dz` (`rows × n`), the transposed weights `wt` (`n × k`), the
+ * layer's input activations `h` and the output `dx` (`rows × k`), as byte offsets.
+ */
+export type InputGradKernel = (
+  dz: number,
+  wt: number,
+  h: number,
+  dx: number,
+  rows: number,
+  k: number,
+  n: number,
+) => void;
+
 /** The kernels' exports; pointers are byte offsets, sizes are float counts (see `mlp_kernels.ts`). */
 export interface MlpKernels {
   /** `y = x·W + b`. */
@@ -16,35 +30,11 @@ export interface MlpKernels {
   /** `y = tanh(x·W + b)`. */
   forward_tanh(x: number, w: number, y: number, rows: number, k: number, n: number): void;
   /** `dx = dz·wt` (`wt` the transposed weights, so `dz·Wᵀ`); `h` is unused. */
-  input_grad_identity(
-    dz: number,
-    wt: number,
-    h: number,
-    dx: number,
-    rows: number,
-    k: number,
-    n: number,
-  ): void;
+  input_grad_identity: InputGradKernel;
   /** `dx = (dz·wt) ⊙ [h > 0]`. */
-  input_grad_relu(
-    dz: number,
-    wt: number,
-    h: number,
-    dx: number,
-    rows: number,
-    k: number,
-    n: number,
-  ): void;
+  input_grad_relu: InputGradKernel;
   /** `dx = (dz·wt) ⊙ (1 − h²)`. */
-  input_grad_tanh(
-    dz: number,
-    wt: number,
-    h: number,
-    dx: number,
-    rows: number,
-    k: number,
-    n: number,
-  ): void;
+  input_grad_tanh: InputGradKernel;
   /** `g += xᵀ·dz`, then the bias gradient `g[k·n + j] += Σ_r dz[r, j]`. */
   weight_grad(x: number, dz: number, g: number, rows: number, k: number, n: number): void;
   /** `dz = dy ⊙ [y > 0]`. */
