@@ -9,7 +9,7 @@ import {
   recordProgressVideo,
   RecordSchedule,
 } from "./progress_video.ts";
-import { ffprobe, gifFrames, listNames, needsFfmpeg } from "./_video_testing.ts";
+import { ffprobe, gifFrames, listNames, needsFfmpeg } from "../render/_video_testing.ts";
 
 const withFfmpeg = needsFfmpeg("agents/progress_video_test.ts");
 

@@ -11,7 +11,13 @@ import {
   recordEpisodes,
   videoFormatOf,
 } from "./record.ts";
-import { decodeFrame, ffprobe, gifFrames, listNames, needsFfmpeg } from "./_video_testing.ts";
+import {
+  decodeFrame,
+  ffprobe,
+  gifFrames,
+  listNames,
+  needsFfmpeg,
+} from "../render/_video_testing.ts";
 
 const withFfmpeg = needsFfmpeg("agents/record_test.ts");
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import type { RgbaFrame } from "../envs/types.ts";
+import { ffprobe, needsFfmpeg } from "./_video_testing.ts";
 import {
   evenSize,
   ffmpegAvailable,
@@ -10,24 +11,7 @@ import {
 } from "./mp4.ts";
 import { Canvas } from "./raster.ts";
 
-/** Whether `name -version` runs. */
-async function runs(name: string): Promise<boolean> {
-  try {
-    return (await new Deno.Command(name, { args: ["-version"], stdout: "null", stderr: "null" })
-      .output()).success;
-  } catch {
-    return false;
-  }
-}
-
-const HAVE_FFMPEG = (await ffmpegAvailable()) && (await runs("ffprobe"));
-if (!HAVE_FFMPEG) {
-  console.log(
-    "render/mp4_test.ts: ffmpeg with libx264 or ffprobe not found; SKIPPING the encoding tests " +
-      "(install with `sudo apt-get install ffmpeg`)",
-  );
-}
-const withFfmpeg = { ignore: !HAVE_FFMPEG };
+const withFfmpeg = needsFfmpeg("render/mp4_test.ts");
 
 const BACKGROUND = [30, 60, 200] as const;
 const SQUARE = [255, 255, 255] as const;
@@ -40,37 +24,6 @@ function movingSquare(width: number, height: number, k: number): RgbaFrame {
   const x = 2 * k, y = 10;
   c.fillPolygon([[x, y], [x + SIDE, y], [x + SIDE, y + SIDE], [x, y + SIDE]], SQUARE);
   return c.toFrame();
-}
-
-interface Probe {
-  codec_name: string;
-  pix_fmt: string;
-  width: number;
-  height: number;
-  nb_read_frames: string;
-  duration: string;
-  color_space?: string;
-}
-
-async function ffprobe(path: string): Promise<Probe> {
-  const out = await new Deno.Command("ffprobe", {
-    args: [
-      "-v",
-      "error",
-      "-count_frames",
-      "-select_streams",
-      "v:0",
-      "-show_entries",
-      "stream=codec_name,pix_fmt,width,height,nb_read_frames,duration,color_space",
-      "-of",
-      "json",
-      path,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.ok(out.success, new TextDecoder().decode(out.stderr));
-  return JSON.parse(new TextDecoder().decode(out.stdout)).streams[0];
 }
 
 /** Every frame of the video decoded to RGB, by ffmpeg itself. */
@@ -131,8 +84,8 @@ Deno.test({
     assert.equal(probe.color_space, "bt709");
     assert.equal(probe.width, w);
     assert.equal(probe.height, h);
-    assert.equal(Number(probe.nb_read_frames), n);
-    assert.ok(Math.abs(Number(probe.duration) - n / fps) < 1e-3, `duration ${probe.duration}`);
+    assert.equal(probe.frames, n);
+    assert.ok(Math.abs(probe.duration - n / fps) < 1e-3, `duration ${probe.duration}`);
     // The decoded frames are the ones sent, in order: the square's centre moves 2 px a frame.
     const decoded = await decodeRgb(path, w, h);
     assert.equal(decoded.length, n);
@@ -171,8 +124,8 @@ Deno.test({
     const probe = await ffprobe(result.path);
     assert.equal(probe.width, 66);
     assert.equal(probe.height, 50);
-    assert.equal(Number(probe.nb_read_frames), 5);
-    assert.ok(Math.abs(Number(probe.duration) - 0.5) < 1e-3, `duration ${probe.duration}`);
+    assert.equal(probe.frames, 5);
+    assert.ok(Math.abs(probe.duration - 0.5) < 1e-3, `duration ${probe.duration}`);
     const [first] = await decodeRgb(result.path, 66, 50);
     const at = (x: number, y: number) => first.subarray((y * 66 + x) * 3, (y * 66 + x) * 3 + 3);
     assertNear(at(65, 20), [220, 30, 30], 24, "padded column repeats the red edge");

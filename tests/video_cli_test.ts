@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { RunFolder } from "../core/run_folder.ts";
 import { SOLVED_WINDOW } from "../agents/run_monitor.ts";
 import { episodeVideoName } from "../agents/record.ts";
-import { ffprobe, gifFrames, listNames, needsFfmpeg } from "../agents/_video_testing.ts";
+import { ffprobe, gifFrames, listNames, needsFfmpeg } from "../render/_video_testing.ts";
 import { plotReturns } from "../render/line_plot.ts";
 import { encodePng } from "../render/png.ts";
 import { SCORES_PLOT } from "../plot.ts";

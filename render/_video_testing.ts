@@ -4,6 +4,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { ffmpegAvailable } from "./mp4.ts";
 
 /** Whether `name -version` runs. */
 async function runs(name: string): Promise<boolean> {
@@ -19,8 +20,8 @@ async function runs(name: string): Promise<boolean> {
   }
 }
 
-/** Whether ffmpeg and ffprobe are installed (the MP4 tests need both). */
-export const HAVE_FFMPEG: boolean = (await runs("ffmpeg")) && (await runs("ffprobe"));
+/** Whether ffmpeg with libx264 and ffprobe are installed (the MP4 tests need both). */
+export const HAVE_FFMPEG: boolean = (await ffmpegAvailable()) && (await runs("ffprobe"));
 
 /**
  * `Deno.test` options of a test that needs ffmpeg: ignored without it, saying so once for the
@@ -52,6 +53,8 @@ export interface VideoProbe {
   duration: number;
   /** Frame rate as frames per second. */
   fps: number;
+  /** Colour space tag, e.g. `bt709`, if any. */
+  color_space?: string;
 }
 
 /** Runs ffprobe on `path`, counting its frames by decoding them. */
@@ -64,7 +67,7 @@ export async function ffprobe(path: string): Promise<VideoProbe> {
       "-select_streams",
       "v:0",
       "-show_entries",
-      "stream=codec_name,pix_fmt,width,height,nb_read_frames,duration,r_frame_rate",
+      "stream=codec_name,pix_fmt,width,height,nb_read_frames,duration,r_frame_rate,color_space",
       "-of",
       "json",
       path,
@@ -83,6 +86,7 @@ export async function ffprobe(path: string): Promise<VideoProbe> {
     frames: Number(s.nb_read_frames),
     duration: Number(s.duration),
     fps: num / den,
+    color_space: s.color_space,
   };
 }
 
