@@ -54,7 +54,13 @@ import { sharedPolicy, type SharedPolicyShape } from "./shared_policy.ts";
 const SPECS = {
   numEnvs: int("Parallel envs (of a multi-agent env: copies, each agent a slot)", 4, 1, 4096),
   numSteps: int("Steps per env per rollout (a rollout holds numEnvs × numSteps)", 128, 1, 100_000),
-  envWorkers: int("Worker threads stepping the envs (0: in the training thread)", 0, 0, 256),
+  envWorkers: int(
+    "Worker threads stepping envs beside the training thread, which steps the first share " +
+      "(0: all in the training thread; at most numEnvs − 1 are used)",
+    0,
+    0,
+    256,
+  ),
   agentIdOneHot: bool("Append each agent's one-hot index to its observation (multi-agent)", false),
   learningRate: real("Initial Adam step size", 2.5e-4, {
     min: 0,
@@ -95,15 +101,12 @@ const SPECS = {
 /** Hyperparameters of PPO and A2C (CleanRL's names, camel-cased), from their schema. */
 export type PpoHyper = HyperOf<typeof SPECS>;
 
-/** The rollout must split into whole minibatches and the workers must have envs to step. */
+/** The rollout must split into whole minibatches. */
 function checkPpo(h: PpoHyper): string | null {
   const rollout = h.numEnvs * h.numSteps;
   if (h.numMinibatches > rollout || rollout % h.numMinibatches !== 0) {
     return `numMinibatches=${h.numMinibatches} must divide the rollout of numEnvs × numSteps = ` +
       `${h.numEnvs} × ${h.numSteps} = ${rollout}`;
-  }
-  if (h.envWorkers > h.numEnvs) {
-    return `envWorkers=${h.envWorkers} exceeds numEnvs=${h.numEnvs}: a worker needs an env`;
   }
   return null;
 }
@@ -127,10 +130,13 @@ const PPO_SCHEMA = defineSchema({
     // constant 3e-4) with half-length rollouts (twice the updates). A constant step size lands
     // better than CleanRL's annealed one: 5 seeds × 1M steps, 100 greedy episodes each
     // (examples/sweeps/ppo_lander_quality.json): 258.1 ± 7.4 across seeds (252.6–270.7) against
-    // 230.8 ± 15.2 annealed; full-length rollouts gave 225.6 ± 12.1.
+    // 230.8 ± 15.2 annealed; full-length rollouts gave 225.6 ± 12.1. One env worker beside the
+    // training thread keeps both cores busy while collecting: 1M steps in 23.8 s against 27.5 s
+    // (2 cores), bit for bit the same run.
     "LunarLander-v3": {
       numEnvs: 16,
       numSteps: 512,
+      envWorkers: 1,
       learningRate: 3e-4,
       annealLr: false,
       gamma: 0.999,
@@ -144,6 +150,7 @@ const PPO_SCHEMA = defineSchema({
     "LunarLanderContinuous-v3": {
       numEnvs: 16,
       numSteps: 512,
+      envWorkers: 1,
       learningRate: 3e-4,
       gamma: 0.999,
       gaeLambda: 0.98,
@@ -252,6 +259,7 @@ async function train(ctx: TrainContext<PpoHyper>, algo: "ppo" | "a2c"): Promise<
   const envs = await makeVec(ctx.envId, h.numEnvs, {
     options: ctx.envOptions,
     workers: h.envWorkers,
+    stepInCaller: true,
     autoreset: "same-step",
     agentIdOneHot: h.agentIdOneHot,
   });

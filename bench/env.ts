@@ -1,8 +1,10 @@
 /**
  * Environment throughput: LunarLander-v3 steps per second with random actions (resets
- * included), on each physics backend, for the raw env in this thread ("single") and for vector
- * envs over 1 worker and over all cores ("vector"). `deno task bench env [--json]
- * [--steps N] [--envs N]`.
+ * included), on each physics backend, for the raw env in this thread ("single"), for vector
+ * envs over 1 worker, over all cores, and over one worker fewer plus the calling thread
+ * ("vector"), and for one single-env process per core at once ("processes": the most this code
+ * gets out of the machine's cores, since processes share nothing but the hardware).
+ * `deno task bench env [--json] [--steps N] [--envs N]`.
  *
  * This module doubles as the `imports` module of the worker threads: importing it loads
  * box2d-wasm and registers the LunarLander ids when the registry does not have them.
@@ -18,12 +20,14 @@ import { WorkerVectorEnv } from "../envs/worker_vector.ts";
 export interface EnvBenchResult {
   /** Physics backend. */
   impl: PhysicsBackend;
-  /** The raw env in this thread, or a vector env over worker threads. */
-  mode: "single" | "vector";
+  /** The raw env in this thread, a vector env over worker threads, or one process per core. */
+  mode: "single" | "vector" | "processes";
   /** Number of envs stepped. */
   envs: number;
-  /** Worker threads (0 in single mode). */
+  /** Worker threads (0 in single mode; the processes in processes mode). */
   workers: number;
+  /** Whether the calling thread stepped a share of a vector env too (`stepInCaller`). */
+  inCaller: boolean;
   /** Env steps measured (summed over envs). */
   steps: number;
   /** Env steps per second of wall-clock time. */
@@ -58,7 +62,7 @@ if (!listEnvs().some((s) => s.id === "LunarLander-v3")) {
 }
 
 /** Steps one raw env for `steps` steps with uniform random actions, resetting as needed. */
-function benchSingle(impl: PhysicsBackend, steps: number): EnvBenchResult {
+export function benchSingle(impl: PhysicsBackend, steps: number): EnvBenchResult {
   const env = new LunarLander({ physics: impl });
   const policy = new Rng(1);
   const run = (n: number) => {
@@ -77,7 +81,15 @@ function benchSingle(impl: PhysicsBackend, steps: number): EnvBenchResult {
   run(steps);
   const seconds = (performance.now() - t0) / 1000;
   env.close();
-  return { impl, mode: "single", envs: 1, workers: 0, steps, steps_per_s: steps / seconds };
+  return {
+    impl,
+    mode: "single",
+    envs: 1,
+    workers: 0,
+    inCaller: false,
+    steps,
+    steps_per_s: steps / seconds,
+  };
 }
 
 /** Steps a worker vector env of `envs` LunarLanders over `workers` threads. */
@@ -85,10 +97,12 @@ async function benchVector(
   impl: PhysicsBackend,
   envs: number,
   workers: number,
+  inCaller: boolean,
   steps: number,
 ): Promise<EnvBenchResult> {
   const vec = await WorkerVectorEnv.create("LunarLander-v3", envs, {
     workers,
+    stepInCaller: inCaller,
     options: { physics: impl },
     autoreset: "same-step",
     imports: [import.meta.url],
@@ -113,12 +127,51 @@ async function benchVector(
       mode: "vector",
       envs,
       workers,
+      inCaller,
       steps: calls * envs,
       steps_per_s: (calls * envs) / seconds,
     };
   } finally {
     vec.close();
   }
+}
+
+/**
+ * Runs `processes` single-env benchmarks at once, each in its own process (this module with
+ * `--single IMPL`), and sums their steps/s.
+ */
+async function benchProcesses(
+  impl: PhysicsBackend,
+  processes: number,
+  steps: number,
+): Promise<EnvBenchResult> {
+  const args = [
+    "run",
+    "-A",
+    import.meta.filename!,
+    "--single",
+    impl,
+    "--steps",
+    String(steps),
+  ];
+  const outputs = await Promise.all(
+    Array.from({ length: processes }, () => new Deno.Command(Deno.execPath(), { args }).output()),
+  );
+  const rates = outputs.map((o) => {
+    if (!o.success) {
+      throw new Error(`A benchmark process failed: ${new TextDecoder().decode(o.stderr)}`);
+    }
+    return (JSON.parse(new TextDecoder().decode(o.stdout)) as EnvBenchResult).steps_per_s;
+  });
+  return {
+    impl,
+    mode: "processes",
+    envs: processes,
+    workers: processes,
+    inCaller: false,
+    steps: steps * processes,
+    steps_per_s: rates.reduce((a, b) => a + b, 0),
+  };
 }
 
 /** What this machine is. */
@@ -153,12 +206,23 @@ export async function main(args: string[]): Promise<void> {
   const steps = flag(args, "--steps", 30000);
   const cores = navigator.hardwareConcurrency;
   const envs = flag(args, "--envs", 4 * cores);
+  const single = args.indexOf("--single");
+  if (single >= 0) {
+    const impl = args[single + 1] as PhysicsBackend;
+    if (!IMPLS.includes(impl)) throw new RangeError(`--single takes ${IMPLS.join(" or ")}`);
+    console.log(JSON.stringify(benchSingle(impl, steps)));
+    return;
+  }
   const results: EnvBenchResult[] = [];
   for (const impl of IMPLS) results.push(benchSingle(impl, steps));
   for (const impl of IMPLS) {
-    for (const workers of cores > 1 ? [1, cores] : [1]) {
-      results.push(await benchVector(impl, envs, workers, steps));
+    const layouts: [number, boolean][] = cores > 1
+      ? [[1, false], [cores, false], [cores - 1, true]]
+      : [[1, false]];
+    for (const [workers, inCaller] of layouts) {
+      results.push(await benchVector(impl, envs, workers, inCaller, steps));
     }
+    if (cores > 1) results.push(await benchProcesses(impl, cores, steps));
   }
   const report = { machine: machineInfo(), results };
   if (args.includes("--json")) {
@@ -167,14 +231,23 @@ export async function main(args: string[]): Promise<void> {
   }
   const m = report.machine;
   console.log(`${m.cpu}, ${m.cores} cores, Deno ${m.deno}, ${m.os}\n`);
-  console.log("impl        mode    envs  workers   steps   steps/s   µs/step");
+  console.log("impl        mode       envs  threads           steps   steps/s   × single");
   for (const r of results) {
+    const base = results.find((b) => b.impl === r.impl && b.mode === "single")!;
+    const threads = r.mode === "single"
+      ? "1"
+      : r.mode === "processes"
+      ? `${r.workers} processes`
+      : `${r.workers} worker${r.workers > 1 ? "s" : ""}${r.inCaller ? " + caller" : ""}`;
     console.log(
-      `${r.impl.padEnd(11)} ${r.mode.padEnd(7)} ${String(r.envs).padStart(4)} ${
-        String(r.workers).padStart(8)
+      `${r.impl.padEnd(11)} ${r.mode.padEnd(10)} ${String(r.envs).padStart(4)}  ${
+        threads.padEnd(16)
       } ${String(r.steps).padStart(7)} ${r.steps_per_s.toFixed(0).padStart(9)} ${
-        (1e6 / r.steps_per_s).toFixed(1).padStart(9)
+        (r.steps_per_s / base.steps_per_s).toFixed(2).padStart(9)
       }`,
     );
   }
 }
+
+// Run directly by benchProcesses (`--single IMPL`).
+if (import.meta.main) await main(Deno.args);

@@ -3,9 +3,12 @@
  * quality on LunarLander. For each algorithm and seed it trains with the algorithm's preset
  * (through the same `Algorithm` contract as `train.ts`, into a run folder under `--out`) and
  * records the first periodic evaluation whose mean return reached 200 (`steps_to_200`,
- * `seconds_to_200`, from `metrics.jsonl`), a final 100-episode greedy evaluation of the
- * run's best checkpoint (what `deno task eval` reports) and the total time. Prints one JSON
- * object `{ machine, results }` (with `--json`, nothing else on stdout).
+ * `seconds_to_200`, from `metrics.jsonl`), a final greedy evaluation of the run's best
+ * checkpoint over `--episodes` episodes (seeds 0, 1, …; default 1,000): mean, std and success
+ * over the first 100 (what `deno task eval` reports), episodes cut off by the time limit over
+ * all of them; and the total time beside the time one in-process env takes to step as many
+ * steps in this run (`x_env_only`, issue 14's goal 1: ≤ 2.5). Prints one JSON object
+ * `{ machine, results }` (with `--json`, nothing else on stdout).
  * @module
  */
 import { type CommandSpec, parseFlags, UsageError } from "../core/cli.ts";
@@ -16,6 +19,8 @@ import { getAlgorithm } from "../agents/algorithms.ts";
 import { evaluatePolicy } from "../agents/evaluate.ts";
 import type { DevicePreference } from "../kernels/types.ts";
 import { VERSION } from "../version.ts";
+import { envSpec } from "../envs/registry.ts";
+import { benchSingle } from "./env.ts";
 
 /** The benchmark's algorithm names: an algorithm id on an env. */
 const VARIANTS: Record<string, { algo: string; env: string }> = {
@@ -37,14 +42,24 @@ export interface TrainBenchResult {
   steps_to_200: number | null;
   /** Training seconds at that evaluation, or null. */
   seconds_to_200: number | null;
-  /** Mean return of a 100-episode greedy evaluation of the best checkpoint. */
+  /** Mean return of the first 100 greedy episodes of the best checkpoint. */
   final_mean_reward: number;
+  /** Standard deviation of those returns. */
+  final_std_reward: number;
   /** Fraction of those episodes with return ≥ 200. */
   final_success_rate: number;
+  /** Greedy episodes evaluated in all. */
+  eval_episodes: number;
+  /** Of those, the episodes cut off by the env's time limit. */
+  eval_truncated: number;
   /** Env steps trained. */
   total_steps: number;
   /** Seconds of training (evaluations during training included, the final one not). */
   total_seconds: number;
+  /** Seconds one LunarLander-v3 (planck) in this thread takes to step `total_steps`, measured just before. */
+  env_only_seconds: number;
+  /** `total_seconds / env_only_seconds`. */
+  x_env_only: number;
   /** The run folder. */
   run_dir: string;
 }
@@ -61,6 +76,12 @@ const command: CommandSpec = {
       default: "ppo,dqn,ppo-continuous",
     },
     steps: { type: "int", help: "Env steps per run (default: the preset)", valueName: "N" },
+    episodes: {
+      type: "int",
+      help: "Final greedy episodes (mean and std over the first 100)",
+      default: 1000,
+      valueName: "N",
+    },
     device: {
       type: "string",
       help: "Where networks learn",
@@ -79,6 +100,8 @@ export async function main(args: string[]): Promise<void> {
   const f = parsed.flags;
   const seeds = f.seeds as number;
   if (seeds < 1) throw new UsageError(`--seeds must be at least 1, got ${seeds}`);
+  const episodes = f.episodes as number;
+  if (episodes < 100) throw new UsageError(`--episodes must be at least 100, got ${episodes}`);
   const names = (f.algos as string).split(",").map((s) => s.trim()).filter(Boolean);
   for (const n of names) {
     if (!(n in VARIANTS)) {
@@ -94,15 +117,18 @@ export async function main(args: string[]): Promise<void> {
         device: f.device as DevicePreference,
         out: f.out as string,
         quiet: !!f.quiet,
+        episodes,
       });
       results.push(r);
       if (!f.json) {
         console.error(
           `${name} seed ${seed}: steps_to_200 ${r.steps_to_200 ?? "–"}, seconds_to_200 ${
             r.seconds_to_200?.toFixed(0) ?? "–"
-          }, final mean ${r.final_mean_reward.toFixed(1)} (success ${
+          }, final ${r.final_mean_reward.toFixed(1)} ± ${r.final_std_reward.toFixed(1)} (success ${
             (r.final_success_rate * 100).toFixed(0)
-          }%), ${r.total_seconds.toFixed(0)} s`,
+          }%), truncated ${r.eval_truncated}/${r.eval_episodes}, ${
+            r.total_seconds.toFixed(1)
+          } s = ${r.x_env_only.toFixed(2)}× env-only (${r.env_only_seconds.toFixed(1)} s)`,
         );
       }
     }
@@ -126,7 +152,7 @@ async function benchOne(
   name: string,
   seed: number,
   steps: number | undefined,
-  opts: { device: DevicePreference; out: string; quiet: boolean },
+  opts: { device: DevicePreference; out: string; quiet: boolean; episodes: number },
 ): Promise<TrainBenchResult> {
   const { algo: algoId, env } = VARIANTS[name];
   const algo = getAlgorithm(algoId);
@@ -143,6 +169,7 @@ async function benchOne(
     hyperparameters,
     device: opts.device,
   });
+  const envRate = benchSingle("planck", 200_000).steps_per_s;
   const result = await runTraining(run, config, {
     label: `${name} s${seed}`,
     quiet: opts.quiet,
@@ -151,18 +178,28 @@ async function benchOne(
   const records = await run.readMetrics();
   const hit = records.find((r) => (r["eval/mean_return"] ?? -Infinity) >= 200);
   const policy = await algo.loadPolicy(run, config, "best");
-  const report = evaluatePolicy(policy, env, { episodes: 100, seed: 0, algo: algoId });
+  const report = evaluatePolicy(policy, env, { episodes: opts.episodes, seed: 0, algo: algoId });
   await run.writeEval(report);
+  const first = report.per_episode.slice(0, 100).map((e) => e.reward);
+  const mean = first.reduce((a, b) => a + b, 0) / first.length;
+  const limit = envSpec(env).maxEpisodeSteps ?? Infinity;
+  const envOnly = result.globalStep / envRate;
   return {
     algo: name,
     env,
     seed,
     steps_to_200: hit?.global_step ?? null,
     seconds_to_200: hit?.wall_time ?? null,
-    final_mean_reward: report.mean_reward,
-    final_success_rate: report.success_rate,
+    final_mean_reward: mean,
+    final_std_reward: Math.sqrt(first.reduce((a, r) => a + (r - mean) ** 2, 0) / first.length),
+    final_success_rate: report.per_episode.slice(0, 100).filter((e) => e.success).length /
+      first.length,
+    eval_episodes: report.per_episode.length,
+    eval_truncated: report.per_episode.filter((e) => e.steps >= limit).length,
     total_steps: result.globalStep,
     total_seconds: result.seconds,
+    env_only_seconds: envOnly,
+    x_env_only: result.seconds / envOnly,
     run_dir: run.dir,
   };
 }

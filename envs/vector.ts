@@ -349,6 +349,11 @@ export interface MakeVecOptions {
    * the calling thread.
    */
   workers?: number;
+  /**
+   * With `workers > 0`: the calling thread steps the first share of the sub-envs too, beside
+   * the workers (`WorkerVectorEnvOptions.stepInCaller`); default false.
+   */
+  stepInCaller?: boolean;
   /** How ended episodes are restarted; default `"next-step"`. */
   autoreset?: AutoresetMode;
   /**
@@ -409,6 +414,7 @@ export async function makeVec(
   return await WorkerVectorEnv.create(id, numEnvs, {
     options: options.options,
     workers,
+    stepInCaller: options.stepInCaller,
     autoreset: options.autoreset,
   });
 }

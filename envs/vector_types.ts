@@ -143,3 +143,21 @@ export function allocateVectorResult(
     episodeLength: new Int32Array(buf(4 * numEnvs)),
   };
 }
+
+/** Views of envs `[start, end)` of `out`: the arrays an `EnvBatch` over that share writes. */
+export function sliceVectorResult(
+  out: VectorStepResult,
+  start: number,
+  end: number,
+): VectorStepResult {
+  const size = out.obs.length / out.rewards.length;
+  return {
+    obs: out.obs.subarray(start * size, end * size),
+    finalObs: out.finalObs.subarray(start * size, end * size),
+    rewards: out.rewards.subarray(start, end),
+    terminated: out.terminated.subarray(start, end),
+    truncated: out.truncated.subarray(start, end),
+    episodeReturn: out.episodeReturn.subarray(start, end),
+    episodeLength: out.episodeLength.subarray(start, end),
+  };
+}

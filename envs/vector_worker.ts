@@ -10,8 +10,10 @@
 import { make } from "./registry.ts";
 import type { AnyEnv } from "./types.ts";
 import { EnvBatch } from "./vector.ts";
-import type { VectorStepResult } from "./vector_types.ts";
+import { sliceVectorResult } from "./vector_types.ts";
 import {
+  pollWhile,
+  runCommand,
   type SerializedError,
   WORKER_PROTOCOL as P,
   type WorkerInit,
@@ -60,7 +62,7 @@ async function start(init: WorkerInit, close: () => void): Promise<void> {
     for (const url of init.imports) await import(url);
     const envs: AnyEnv[] = [];
     for (let i = init.start; i < init.end; i++) envs.push(make(init.id, init.options));
-    batch = new EnvBatch(envs, slice(init.out, init.start, init.end), {
+    batch = new EnvBatch(envs, sliceVectorResult(init.out, init.start, init.end), {
       autoreset: init.autoreset,
       firstIndex: init.start,
     });
@@ -74,20 +76,6 @@ async function start(init: WorkerInit, close: () => void): Promise<void> {
   close();
 }
 
-/** This worker's entries of the shared result arrays. */
-function slice(out: VectorStepResult, start: number, end: number): VectorStepResult {
-  const size = out.obs.length / out.rewards.length;
-  return {
-    obs: out.obs.subarray(start * size, end * size),
-    finalObs: out.finalObs.subarray(start * size, end * size),
-    rewards: out.rewards.subarray(start, end),
-    terminated: out.terminated.subarray(start, end),
-    truncated: out.truncated.subarray(start, end),
-    episodeReturn: out.episodeReturn.subarray(start, end),
-    episodeLength: out.episodeLength.subarray(start, end),
-  };
-}
-
 /** The command loop: blocks this worker's thread in `Atomics.wait` between commands. */
 function serve(batch: EnvBatch, init: WorkerInit): void {
   const ctrl = init.control, b = init.worker * P.CTRL_STRIDE;
@@ -98,18 +86,16 @@ function serve(batch: EnvBatch, init: WorkerInit): void {
   // 0, not the current REQ: the main thread may already have posted a command after `ready`.
   let seen = 0;
   for (;;) {
-    Atomics.wait(ctrl, b + P.REQ, seen);
+    if (pollWhile(ctrl, b + P.REQ, seen, init.spinMs) === seen) {
+      Atomics.wait(ctrl, b + P.REQ, seen);
+    }
     const req = Atomics.load(ctrl, b + P.REQ);
     if (req === seen) continue;
     seen = req;
     const cmd = Atomics.load(ctrl, b + P.CMD);
     let status: number = P.STATUS_OK;
     try {
-      if (cmd === P.CMD_STEP) batch.step(actions);
-      else if (cmd === P.CMD_RESET) batch.reset();
-      else if (cmd === P.CMD_RESET_SEED) batch.reset(init.seed[0]);
-      else if (cmd === P.CMD_CLOSE) batch.close();
-      else throw new RangeError(`Unknown vector env worker command ${cmd}`);
+      runCommand(batch, cmd, actions, init.seed[0]);
     } catch (err) {
       writeError(init, serialize(err, init));
       status = P.STATUS_ERROR;

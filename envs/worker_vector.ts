@@ -4,7 +4,8 @@
  * writes the actions into shared memory, wakes every worker through `Atomics.notify` and
  * blocks the calling thread in `Atomics.wait` until each has stepped its share into shared
  * result arrays. No message is posted per step, so the cost per step is a few microseconds
- * per worker, paid once per batch: give each worker many sub-envs.
+ * per worker, paid once per batch: give each worker many sub-envs. With `stepInCaller` the
+ * calling thread steps the first share itself while it waits for the others.
  *
  * A worker that exits (`self.close()`, `Deno.exit`) announces it in shared memory on its way
  * out, and the waits have a deadline (`stepTimeoutMs`), so that a broken worker makes the
@@ -14,12 +15,14 @@
 import { make } from "./registry.ts";
 import type { Space } from "./spaces.ts";
 import type { Action, EnvSpec, Observation } from "./types.ts";
+import { EnvBatch } from "./vector.ts";
 import {
   allocateVectorResult,
   type AutoresetMode,
   checkActions,
   checkNumEnvs,
   flatSize,
+  sliceVectorResult,
   type VectorEnv,
   type VectorResetOptions,
   type VectorStepResult,
@@ -86,6 +89,8 @@ export interface WorkerInit {
   errors: Uint8Array;
   /** The shared result arrays of all sub-envs. */
   out: VectorStepResult;
+  /** Milliseconds to poll for the next command before sleeping. */
+  spinMs: number;
 }
 
 /** What a worker posts once, when its envs are built or failed to build (internal). */
@@ -136,6 +141,13 @@ export interface WorkerVectorEnvOptions {
   options?: Record<string, unknown>;
   /** Worker threads (at most `numEnvs`); default `navigator.hardwareConcurrency`. */
   workers?: number;
+  /**
+   * Step the first share of the sub-envs in the calling thread, while the workers step
+   * theirs: `workers + 1` shares (so at most `numEnvs - 1` workers). Default false. The caller
+   * would otherwise sit idle in `Atomics.wait` during every step; on 2 cores one worker plus
+   * the caller is the way to keep both busy (`deno task bench env` measures it).
+   */
+  stepInCaller?: boolean;
   /** How ended episodes are restarted; default `"next-step"`. */
   autoreset?: AutoresetMode;
   /**
@@ -167,9 +179,14 @@ const ERROR_TYPES: Record<string, ErrorConstructor> = {
   EvalError,
   URIError,
 };
-// Main-thread polls of a worker's DONE word before sleeping in Atomics.wait: a worker often
-// finishes within microseconds, and a futex sleep/wake costs several.
-const SPINS = 200;
+// How long each side polls for the other before sleeping in Atomics.wait: on our 2-core VMs a
+// futex sleep and wake-up costs ~30 µs each way, which made 8 planck LunarLanders on 1 worker
+// step at 0.58× their speed in this thread (0.89× polling; `bench env`). The caller polls
+// while its workers finish their shares; a worker polls for the next command, which follows
+// at once in a rollout (acting takes microseconds), and sleeps through a learner's update.
+// Only when the workers and the caller fit the cores: else a poll takes a core from a thread
+// with work to do (2 workers and a polling caller on 2 cores: 0.46× not polling).
+const CALLER_SPIN_MS = 1, WORKER_SPIN_MS = 0.5;
 // How long close() waits for a worker to acknowledge before terminating it regardless.
 const CLOSE_TIMEOUT_MS = 5000;
 // Once spinning is over, a wait for DONE sleeps in slices this long, to check its deadline.
@@ -246,6 +263,38 @@ function formatMs(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${ms / 1000} s`;
 }
 
+/**
+ * Runs command `cmd` of `WORKER_PROTOCOL` on `batch` (internal): what a worker does with a
+ * command, and the caller with its own share.
+ */
+export function runCommand(
+  batch: EnvBatch,
+  cmd: number,
+  actions: Float64Array,
+  seed: number,
+): void {
+  if (cmd === P.CMD_STEP) batch.step(actions);
+  else if (cmd === P.CMD_RESET) batch.reset();
+  else if (cmd === P.CMD_RESET_SEED) batch.reset(seed);
+  else if (cmd === P.CMD_CLOSE) batch.close();
+  else throw new RangeError(`Unknown vector env worker command ${cmd}`);
+}
+
+/**
+ * Polls `words[index]` while it equals `value`, for at most `ms` milliseconds (internal), and
+ * returns the last value read: the busy wait before an `Atomics.wait`.
+ */
+export function pollWhile(words: Int32Array, index: number, value: number, ms: number): number {
+  let v = Atomics.load(words, index);
+  if (v !== value) return v;
+  const until = performance.now() + ms;
+  for (let i = 1;; i++) {
+    Atomics.pause();
+    v = Atomics.load(words, index);
+    if (v !== value || ((i & 63) === 0 && performance.now() > until)) return v;
+  }
+}
+
 /** A worker's contiguous share of the sub-envs, `[start, end)`. */
 interface WorkerRange {
   start: number;
@@ -297,6 +346,9 @@ export class WorkerVectorEnv implements VectorEnv {
   readonly #actions: Float64Array;
   readonly #errors: Uint8Array;
   readonly #out: VectorStepResult;
+  // The calling thread's share (stepInCaller), envs [0, caller.envs.length).
+  readonly #caller: EnvBatch | undefined;
+  readonly #spinMs: number;
   #seq = 0;
   #closed = false;
   // The first worker fault; once set, every call but close() throws it.
@@ -313,10 +365,12 @@ export class WorkerVectorEnv implements VectorEnv {
       spec?: EnvSpec;
       workers: Worker[];
       ranges: WorkerRange[];
+      caller: EnvBatch | undefined;
+      spinMs: number;
       stepTimeoutMs: number;
       shared: Omit<
         WorkerInit,
-        "worker" | "id" | "options" | "imports" | "autoreset" | "start" | "end"
+        "worker" | "id" | "options" | "imports" | "autoreset" | "start" | "end" | "spinMs"
       >;
     },
   ) {
@@ -330,6 +384,8 @@ export class WorkerVectorEnv implements VectorEnv {
     this.numWorkers = init.workers.length;
     this.#workers = init.workers;
     this.#ranges = init.ranges;
+    this.#caller = init.caller;
+    this.#spinMs = init.spinMs;
     this.#stepTimeoutMs = init.stepTimeoutMs;
     this.#control = init.shared.control;
     this.#seed = init.shared.seed;
@@ -389,7 +445,16 @@ export class WorkerVectorEnv implements VectorEnv {
     probe.close();
     const obsSize = flatSize(observationSpace), actionSize = flatSize(actionSpace);
 
-    const numWorkers = Math.min(requested, numEnvs);
+    const inCaller = options.stepInCaller ?? false;
+    const numWorkers = Math.min(requested, numEnvs - (inCaller ? 1 : 0));
+    const shares = numWorkers + (inCaller ? 1 : 0);
+    const polls = numWorkers + 1 <= navigator.hardwareConcurrency;
+    // Contiguous shares; the first numEnvs % shares take one extra sub-env.
+    const share = (k: number): WorkerRange => {
+      const base = Math.floor(numEnvs / shares), extra = numEnvs % shares;
+      const start = k * base + Math.min(k, extra);
+      return { start, end: start + base + (k < extra ? 1 : 0) };
+    };
     const shared = {
       control: new Int32Array(new SharedArrayBuffer(4 * P.CTRL_STRIDE * numWorkers)),
       seed: new Float64Array(new SharedArrayBuffer(8)),
@@ -397,16 +462,19 @@ export class WorkerVectorEnv implements VectorEnv {
       errors: new Uint8Array(new SharedArrayBuffer(P.ERR_BYTES * numWorkers)),
       out: allocateVectorResult(numEnvs, obsSize, true),
     };
+    let caller: EnvBatch | undefined;
+    if (inCaller) {
+      const { end } = share(0);
+      const envs = Array.from({ length: end }, () => make(id, envOptions));
+      caller = new EnvBatch(envs, sliceVectorResult(shared.out, 0, end), { autoreset });
+    }
     const workers: Worker[] = [];
     const ranges: WorkerRange[] = [];
     const started: boolean[] = [];
     const ready: Promise<void>[] = [];
     const url = new URL("./vector_worker.ts", import.meta.url).href;
     for (let w = 0; w < numWorkers; w++) {
-      // Contiguous shares; the first numEnvs % numWorkers workers take one extra sub-env.
-      const base = Math.floor(numEnvs / numWorkers), extra = numEnvs % numWorkers;
-      const start = w * base + Math.min(w, extra);
-      const end = start + base + (w < extra ? 1 : 0);
+      const { start, end } = share(w + (inCaller ? 1 : 0));
       const label = workerLabel(w, start, end);
       const worker = new Worker(url, { type: "module", name: `eagle-vector-env-${w}` });
       workers.push(worker);
@@ -439,6 +507,7 @@ export class WorkerVectorEnv implements VectorEnv {
         autoreset,
         start,
         end,
+        spinMs: polls ? WORKER_SPIN_MS : 0,
         ...shared,
       };
       worker.postMessage(init);
@@ -469,6 +538,11 @@ export class WorkerVectorEnv implements VectorEnv {
       // Workers that did start close their sub-envs; a worker that got as far as its command
       // loop since is woken there too.
       stopWorkers(shared.control, workers, 1, started.flatMap((s, w) => s ? [w] : []));
+      try {
+        caller?.close();
+      } catch {
+        // The start failure is the error to report.
+      }
       throw err;
     } finally {
       clearInterval(poll);
@@ -488,6 +562,8 @@ export class WorkerVectorEnv implements VectorEnv {
       spec,
       workers,
       ranges,
+      caller,
+      spinMs: polls ? CALLER_SPIN_MS : 0,
       stepTimeoutMs,
       shared,
     });
@@ -526,6 +602,15 @@ export class WorkerVectorEnv implements VectorEnv {
     // After a fault, the healthy workers may still be busy with the failed call: wait for none.
     const all = this.#fault ? [] : this.#workers.map((_, w) => w);
     const seq = stopWorkers(this.#control, this.#workers, this.#seq + 1, all);
+    let callerError: { error: unknown } | undefined;
+    try {
+      this.#caller?.close();
+    } catch (error) {
+      callerError = { error };
+    }
+    if (this.#fault) return;
+    // The caller's share comes first, as SyncVectorEnv would report it.
+    if (callerError) throw callerError.error;
     const failed = all.find((w) =>
       Atomics.load(this.#control, w * P.CTRL_STRIDE + P.DONE) === seq &&
       this.#control[w * P.CTRL_STRIDE + P.STATUS] === P.STATUS_ERROR
@@ -548,15 +633,23 @@ export class WorkerVectorEnv implements VectorEnv {
       Atomics.store(ctrl, b + P.REQ, seq);
       Atomics.notify(ctrl, b + P.REQ);
     }
+    let callerError: { error: unknown } | undefined;
+    if (this.#caller) {
+      try {
+        runCommand(this.#caller, cmd, this.#actions, this.#seed[0]);
+      } catch (error) {
+        callerError = { error };
+      }
+    }
     // Time waited, counted in whole slices so that a normal step reads no clock: only a DONE
     // or the end of a slice wakes a wait.
     let slept = 0, failed = -1;
     for (let w = 0; w < n; w++) {
       const b = w * P.CTRL_STRIDE;
-      let done = Atomics.load(ctrl, b + P.DONE), spins = 0;
+      let done = Atomics.load(ctrl, b + P.DONE);
+      if (done !== seq) done = pollWhile(ctrl, b + P.DONE, done, this.#spinMs);
       while (done !== seq) {
-        if (spins < SPINS) spins++;
-        else if (
+        if (
           Atomics.wait(ctrl, b + P.DONE, done, WAIT_SLICE_MS) === "timed-out" &&
           (slept += WAIT_SLICE_MS) >= this.#stepTimeoutMs
         ) {
@@ -574,7 +667,9 @@ export class WorkerVectorEnv implements VectorEnv {
       }
       if (failed < 0 && status !== P.STATUS_OK) failed = w;
     }
-    // The lowest failing worker holds the lowest failing sub-env, as SyncVectorEnv would report.
+    // The caller's share comes first, then the workers' in order: the lowest failing sub-env
+    // is reported, as SyncVectorEnv would.
+    if (callerError) throw callerError.error;
     if (failed >= 0) throw this.#readError(failed);
   }
 

@@ -135,6 +135,53 @@ for (const autoreset of ["next-step", "same-step"] as const) {
   });
 }
 
+Deno.test("stepInCaller: the caller steps the first share, bit for bit as SyncVectorEnv", async () => {
+  for (const autoreset of ["next-step", "same-step"] as const) {
+    const sync = new SyncVectorEnv({ id: "CartPole-v1", numEnvs: 7 }, { autoreset });
+    for (const workers of [1, 2]) {
+      // 7 envs over the caller and 1 or 2 workers: shares (4, 3) or (3, 2, 2).
+      using vec = await WorkerVectorEnv.create("CartPole-v1", 7, {
+        workers,
+        autoreset,
+        stepInCaller: true,
+      });
+      assert.equal(vec.numWorkers, workers);
+      const ended = assertSameRun(sync, vec, 300);
+      assert.ok(ended > 50, `${ended} episodes ended`);
+    }
+    sync.close();
+  }
+  // One env leaves no share for a worker: the caller steps it alone.
+  using one = await WorkerVectorEnv.create("CartPole-v1", 1, { workers: 2, stepInCaller: true });
+  assert.equal(one.numWorkers, 0);
+  const sync = new SyncVectorEnv({ id: "CartPole-v1", numEnvs: 1 });
+  assertSameRun(sync, one, 100);
+  sync.close();
+});
+
+Deno.test("stepInCaller: the lowest failing sub-env is reported, the caller's first", async () => {
+  using vec = await WorkerVectorEnv.create("VectorTestFaulty-v0", 4, {
+    workers: 1,
+    stepInCaller: true,
+    imports: [TEST_ENVS],
+  });
+  vec.reset({ seed: 10 });
+  // Envs 0–1 step in this thread, 2–3 in the worker: the caller's env 11 is reported.
+  assert.throws(() => vec.step(new Int32Array([0, 2, 2, 2])), {
+    name: "StepFault",
+    message: "action 2 breaks env 11",
+  });
+  // The worker's own error, once the caller's share is healthy; the worker finished its
+  // command either way, so the vector env stays usable after a reset.
+  vec.reset({ seed: 10 });
+  assert.throws(() => vec.step(new Int32Array([0, 0, 0, 2])), {
+    name: "StepFault",
+    message: "action 2 breaks env 13",
+  });
+  vec.reset({ seed: 10 });
+  assert.equal(vec.step(new Int32Array(4)).rewards[3], 10);
+});
+
 const lunarIds = ["LunarLander-v3", "LunarLanderContinuous-v3"];
 for (const id of lunarIds) {
   const registered = listEnvs().some((e) => e.id === id);
