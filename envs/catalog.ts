@@ -51,6 +51,7 @@ export function listCatalog(): CatalogEntry[] {
     optionNames: e.optionNames,
     rewardThreshold: e.rewardThreshold,
     actionNames: e.actionNames,
+    renderFps: e.renderFps,
   }));
   return [...single, ...parallel].sort((a, b) => a.id.localeCompare(b.id));
 }

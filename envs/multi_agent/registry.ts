@@ -17,6 +17,8 @@ export interface ParallelEnvRegistration extends ParallelEnvSpec {
   description: string;
   /** Names of the discrete actions, indexed by action (with the env's discrete actions). */
   actionNames?: readonly string[];
+  /** Frames per second of a recorded episode (PettingZoo's `render_fps`). */
+  renderFps?: number;
 }
 
 /** Env types of the built-in ids, for typed `makeParallel`. */
@@ -96,5 +98,7 @@ registerParallel({
   description:
     "N agents cover N landmarks without colliding (MPE2, cooperative; 18-dim obs for N=3)",
   actionNames: SIMPLE_SPREAD_ACTIONS,
+  // MPE2's metadata: 25 cycles play for 2.5 s.
+  renderFps: 10,
   create: (o) => new SimpleSpread(o as SimpleSpreadOptions),
 });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { encodePng, PNG_SIGNATURE } from "../../render/png.ts";
+import { catalogEntry } from "../catalog.ts";
 import { Box, Discrete } from "../spaces.ts";
 import { listParallelEnvs, makeParallel, parallelEnvSpec } from "./registry.ts";
 import { renderMpeScene } from "./render.ts";
@@ -205,6 +206,9 @@ Deno.test("makeParallel builds simple_spread_v3 and rejects unknown ids and opti
   const entry = parallelEnvSpec("simple_spread_v3");
   assert.deepEqual(entry.actionNames, SIMPLE_SPREAD_ACTIONS);
   assert.equal(entry.rewardThreshold, undefined);
+  // MPE2's metadata, which recorded videos play at.
+  assert.equal(entry.renderFps, 10);
+  assert.equal(catalogEntry("simple_spread_v3").renderFps, 10);
   assert.deepEqual(listParallelEnvs().map((e) => e.id), ["simple_spread_v3"]);
 });
 
