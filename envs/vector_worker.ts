@@ -86,7 +86,8 @@ function serve(batch: EnvBatch, init: WorkerInit): void {
   // 0, not the current REQ: the main thread may already have posted a command after `ready`.
   let seen = 0;
   for (;;) {
-    if (pollWhile(ctrl, b + P.REQ, seen, init.spinMs) === seen) {
+    const spinMs = Atomics.load(ctrl, b + P.POLL) === 1 ? init.spinMs : 0;
+    if (pollWhile(ctrl, b + P.REQ, seen, spinMs) === seen) {
       Atomics.wait(ctrl, b + P.REQ, seen);
     }
     const req = Atomics.load(ctrl, b + P.REQ);

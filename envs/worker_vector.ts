@@ -39,7 +39,8 @@ import {
  * buffer, `NAME_LEN`, `MESSAGE_LEN` and `STACK_LEN` bytes long (the name at most `NAME_BYTES`,
  * the message at most `MESSAGE_BYTES`). A worker that exits sets `EXITED` and, in the middle of
  * a command, completes it with `STATUS_EXITED`, the cause in the message slot and the place of
- * the exit in the stack slot.
+ * the exit in the stack slot. `POLL` is 1 while the worker may poll for its next command
+ * before it sleeps (the main thread decides).
  */
 export const WORKER_PROTOCOL = {
   CTRL_STRIDE: 16,
@@ -51,6 +52,7 @@ export const WORKER_PROTOCOL = {
   MESSAGE_LEN: 5,
   STACK_LEN: 6,
   EXITED: 7,
+  POLL: 8,
   CMD_STEP: 1,
   CMD_RESET: 2,
   CMD_RESET_SEED: 3,
@@ -89,7 +91,7 @@ export interface WorkerInit {
   errors: Uint8Array;
   /** The shared result arrays of all sub-envs. */
   out: VectorStepResult;
-  /** Milliseconds to poll for the next command before sleeping. */
+  /** Milliseconds to poll for the next command before sleeping, while `POLL` is 1. */
   spinMs: number;
 }
 
@@ -184,9 +186,15 @@ const ERROR_TYPES: Record<string, ErrorConstructor> = {
 // step at 0.58× their speed in this thread (0.89× polling; `bench env`). The caller polls
 // while its workers finish their shares; a worker polls for the next command, which follows
 // at once in a rollout (acting takes microseconds), and sleeps through a learner's update.
-// Only when the workers and the caller fit the cores: else a poll takes a core from a thread
-// with work to do (2 workers and a polling caller on 2 cores: 0.46× not polling).
+// Only when the workers and the caller fit the cores, and while the cores are not taken by
+// other work: else a poll takes a core from a thread with work to do (2 workers and a polling
+// caller on 2 cores: 0.46× not polling; two PPO runs at once with one env worker each, as a
+// sweep runs trials: 43.3 s polling against 20.4 s not). The caller tells the two apart by its
+// polls that time out: 6 % of them alone on 2 cores, 70 % beside another such run. When over a
+// quarter of a window of polls time out, both sides stop polling for a while, then try again;
+// the first calls, slow while the JIT warms up, are not counted.
 const CALLER_SPIN_MS = 1, WORKER_SPIN_MS = 0.5;
+const POLL_WINDOW = 64, POLL_PAUSE_MS = 2000, POLL_WARMUP_CALLS = 1024;
 // How long close() waits for a worker to acknowledge before terminating it regardless.
 const CLOSE_TIMEOUT_MS = 5000;
 // Once spinning is over, a wait for DONE sleeps in slices this long, to check its deadline.
@@ -348,7 +356,13 @@ export class WorkerVectorEnv implements VectorEnv {
   readonly #out: VectorStepResult;
   // The calling thread's share (stepInCaller), envs [0, caller.envs.length).
   readonly #caller: EnvBatch | undefined;
-  readonly #spinMs: number;
+  // Whether this vector env's threads fit the cores (then polls may pay).
+  readonly #mayPoll: boolean;
+  #polling = false;
+  // This window's polls and those that timed out; when polling may resume after a pause.
+  #polls = 0;
+  #pollTimeouts = 0;
+  #pollResumeAt = 0;
   #seq = 0;
   #closed = false;
   // The first worker fault; once set, every call but close() throws it.
@@ -366,7 +380,7 @@ export class WorkerVectorEnv implements VectorEnv {
       workers: Worker[];
       ranges: WorkerRange[];
       caller: EnvBatch | undefined;
-      spinMs: number;
+      mayPoll: boolean;
       stepTimeoutMs: number;
       shared: Omit<
         WorkerInit,
@@ -385,13 +399,14 @@ export class WorkerVectorEnv implements VectorEnv {
     this.#workers = init.workers;
     this.#ranges = init.ranges;
     this.#caller = init.caller;
-    this.#spinMs = init.spinMs;
+    this.#mayPoll = init.mayPoll;
     this.#stepTimeoutMs = init.stepTimeoutMs;
     this.#control = init.shared.control;
     this.#seed = init.shared.seed;
     this.#actions = init.shared.actions;
     this.#errors = init.shared.errors;
     this.#out = init.shared.out;
+    this.#setPolling(init.mayPoll);
     // These events reach this thread only between calls (a call blocks it): they break the
     // vector env for the next call.
     this.#workers.forEach((worker, w) => {
@@ -507,7 +522,7 @@ export class WorkerVectorEnv implements VectorEnv {
         autoreset,
         start,
         end,
-        spinMs: polls ? WORKER_SPIN_MS : 0,
+        spinMs: WORKER_SPIN_MS,
         ...shared,
       };
       worker.postMessage(init);
@@ -563,7 +578,7 @@ export class WorkerVectorEnv implements VectorEnv {
       workers,
       ranges,
       caller,
-      spinMs: polls ? CALLER_SPIN_MS : 0,
+      mayPoll: polls,
       stepTimeoutMs,
       shared,
     });
@@ -626,6 +641,9 @@ export class WorkerVectorEnv implements VectorEnv {
   /** Runs one command on every worker and blocks until all are done. */
   #run(cmd: number): void {
     const ctrl = this.#control, n = this.#workers.length;
+    if (!this.#polling && this.#mayPoll && performance.now() >= this.#pollResumeAt) {
+      this.#setPolling(true);
+    }
     const seq = this.#seq = (this.#seq + 1) | 0;
     for (let w = 0; w < n; w++) {
       const b = w * P.CTRL_STRIDE;
@@ -647,7 +665,10 @@ export class WorkerVectorEnv implements VectorEnv {
     for (let w = 0; w < n; w++) {
       const b = w * P.CTRL_STRIDE;
       let done = Atomics.load(ctrl, b + P.DONE);
-      if (done !== seq) done = pollWhile(ctrl, b + P.DONE, done, this.#spinMs);
+      if (done !== seq && this.#polling) {
+        done = pollWhile(ctrl, b + P.DONE, done, CALLER_SPIN_MS);
+        this.#countPoll(done !== seq);
+      }
       while (done !== seq) {
         if (
           Atomics.wait(ctrl, b + P.DONE, done, WAIT_SLICE_MS) === "timed-out" &&
@@ -671,6 +692,26 @@ export class WorkerVectorEnv implements VectorEnv {
     // is reported, as SyncVectorEnv would.
     if (callerError) throw callerError.error;
     if (failed >= 0) throw this.#readError(failed);
+  }
+
+  /** Counts a poll; pauses polling when too many of a window's polls time out. */
+  #countPoll(timedOut: boolean): void {
+    if (this.#seq < POLL_WARMUP_CALLS) return;
+    if (timedOut) this.#pollTimeouts++;
+    if (++this.#polls < POLL_WINDOW) return;
+    if (this.#pollTimeouts > POLL_WINDOW / 4) {
+      this.#setPolling(false);
+      this.#pollResumeAt = performance.now() + POLL_PAUSE_MS;
+    }
+    this.#polls = this.#pollTimeouts = 0;
+  }
+
+  /** Turns polling on or off on both sides. */
+  #setPolling(on: boolean): void {
+    this.#polling = on;
+    for (let w = 0; w < this.#workers.length; w++) {
+      Atomics.store(this.#control, w * P.CTRL_STRIDE + P.POLL, on ? 1 : 0);
+    }
   }
 
   /** Records the first fault (and returns it), and terminates worker `w`, dead or stuck. */
