@@ -5,7 +5,7 @@
  * linear (per env step) or exponential (per episode) decay.
  *
  * **Acting on the CPU, learning on the backend.** Actions come from a CPU copy of the online
- * network's weights (`MlpCpu`), refreshed at every `flush` of the learner. Transitions are
+ * network's weights (`ActingMlp`), refreshed at every `flush` of the learner. Transitions are
  * staged in typed arrays and handed to the learner's replay ring once per training phase.
  * The cpu backend flushes after every training phase (it costs nothing); the webgpu backend
  * flushes (one readback, the only GPU→CPU sync) every `syncEvery` env steps and otherwise

@@ -81,8 +81,10 @@ export function mlpForward(
 
 /**
  * The acting copy as it was before `ActingMlp` moved onto the WebAssembly kernels: the same
- * API on `mlpForward`. Kept only while `agents/` imports it (their tests compare its outputs
- * with `mlpForward` exactly); new code uses `ActingMlp`, about ten times faster.
+ * API on `mlpForward`. Kept while PPO acts on it: its presets were measured so, and acting on
+ * `ActingMlp` (other float rounding, so other trajectories) changes the 5-seed results, e.g.
+ * the default run 17 % faster but 2 of 5 LunarLander seeds with std > 30 (`bench train`).
+ * New code uses `ActingMlp`, about ten times faster.
  * @deprecated Use `ActingMlp` from `acting_mlp.ts`.
  */
 export class MlpCpu {
