@@ -86,7 +86,7 @@ function serve(batch: EnvBatch, init: WorkerInit): void {
   // 0, not the current REQ: the main thread may already have posted a command after `ready`.
   let seen = 0;
   for (;;) {
-    const spinMs = Atomics.load(ctrl, b + P.POLL) === 1 ? init.spinMs : 0;
+    const spinMs = Atomics.load(ctrl, b + P.POLL) === 1 ? P.POLL_MS : 0;
     if (pollWhile(ctrl, b + P.REQ, seen, spinMs) === seen) {
       Atomics.wait(ctrl, b + P.REQ, seen);
     }

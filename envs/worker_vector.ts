@@ -39,8 +39,8 @@ import {
  * buffer, `NAME_LEN`, `MESSAGE_LEN` and `STACK_LEN` bytes long (the name at most `NAME_BYTES`,
  * the message at most `MESSAGE_BYTES`). A worker that exits sets `EXITED` and, in the middle of
  * a command, completes it with `STATUS_EXITED`, the cause in the message slot and the place of
- * the exit in the stack slot. `POLL` is 1 while the worker may poll for its next command
- * before it sleeps (the main thread decides).
+ * the exit in the stack slot. `POLL` is 1 while the worker may poll for its next command,
+ * for up to `POLL_MS`, before it sleeps (the main thread decides).
  */
 export const WORKER_PROTOCOL = {
   CTRL_STRIDE: 16,
@@ -53,6 +53,7 @@ export const WORKER_PROTOCOL = {
   STACK_LEN: 6,
   EXITED: 7,
   POLL: 8,
+  POLL_MS: 0.5,
   CMD_STEP: 1,
   CMD_RESET: 2,
   CMD_RESET_SEED: 3,
@@ -91,8 +92,6 @@ export interface WorkerInit {
   errors: Uint8Array;
   /** The shared result arrays of all sub-envs. */
   out: VectorStepResult;
-  /** Milliseconds to poll for the next command before sleeping, while `POLL` is 1. */
-  spinMs: number;
 }
 
 /** What a worker posts once, when its envs are built or failed to build (internal). */
@@ -193,7 +192,7 @@ const ERROR_TYPES: Record<string, ErrorConstructor> = {
 // polls that time out: 6 % of them alone on 2 cores, 70 % beside another such run. When over a
 // quarter of a window of polls time out, both sides stop polling for a while, then try again;
 // the first calls, slow while the JIT warms up, are not counted.
-const CALLER_SPIN_MS = 1, WORKER_SPIN_MS = 0.5;
+const CALLER_SPIN_MS = 1;
 const POLL_WINDOW = 64, POLL_PAUSE_MS = 2000, POLL_WARMUP_CALLS = 1024;
 // How long close() waits for a worker to acknowledge before terminating it regardless.
 const CLOSE_TIMEOUT_MS = 5000;
@@ -384,7 +383,7 @@ export class WorkerVectorEnv implements VectorEnv {
       stepTimeoutMs: number;
       shared: Omit<
         WorkerInit,
-        "worker" | "id" | "options" | "imports" | "autoreset" | "start" | "end" | "spinMs"
+        "worker" | "id" | "options" | "imports" | "autoreset" | "start" | "end"
       >;
     },
   ) {
@@ -522,7 +521,6 @@ export class WorkerVectorEnv implements VectorEnv {
         autoreset,
         start,
         end,
-        spinMs: WORKER_SPIN_MS,
         ...shared,
       };
       worker.postMessage(init);
