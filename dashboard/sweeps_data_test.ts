@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { openSqlDriver } from "../sweeps/sql_driver.ts";
-import { SweepStudy, type TrialResult, type WorkerId } from "../sweeps/study.ts";
+import { SweepStudy, type WorkerId } from "../sweeps/study.ts";
+import { trialResult } from "../sweeps/_study_testing.ts";
 import { parseSweepFile, type SweepFile } from "../sweeps/sweep_file.ts";
 import { buildSummary, type SweepSummary } from "../sweeps/summary.ts";
 import { SweepFolder } from "../sweeps/sweep_folder.ts";
@@ -32,27 +33,6 @@ function sweepFile(name: string): SweepFile {
 
 const WORKER: WorkerId = { id: "w", host: hostname(), pid: Deno.pid };
 
-function result(score: number): TrialResult {
-  return {
-    eval: {
-      env: "CartPole-v1",
-      algo: "dqn",
-      episodes: 3,
-      seed: 0,
-      mean_reward: score,
-      std_reward: 1,
-      min_reward: score - 1,
-      max_reward: score + 1,
-      median_reward: score,
-      success_rate: 0,
-      mean_steps: score,
-      reward_threshold: 475,
-      evaluated_at: new Date().toISOString(),
-    },
-    stepsPerSecond: 1000,
-  };
-}
-
 /** Runs every trial of `study` to completion with `scores` by configuration name. */
 async function finishAll(study: SweepStudy, scores: Record<string, number>): Promise<void> {
   for (let t = await study.claim(WORKER, 60_000); t; t = await study.claim(WORKER, 60_000)) {
@@ -62,7 +42,7 @@ async function finishAll(study: SweepStudy, scores: Record<string, number>): Pro
       WORKER,
       "complete",
       scores[t.configName],
-      result(scores[t.configName]),
+      trialResult(scores[t.configName]),
       1000,
     );
   }
@@ -217,9 +197,9 @@ Deno.test("SweepStore shows a study from its database as it runs, and the routes
     assert.equal(first.trials[0].state, "running");
     assert.deepEqual(first.trials[0].intermediate, [[500, 21]]);
     assert.equal(running.summary!.best, null);
-    await study.finish(ticket, WORKER, "complete", 50, result(50), 1000);
+    await study.finish(ticket, WORKER, "complete", 50, trialResult(50), 1000);
     const fast = (await study.claim(WORKER, 60_000))!;
-    await study.finish(fast, WORKER, "complete", 200, result(200), 1000);
+    await study.finish(fast, WORKER, "complete", 200, trialResult(200), 1000);
     const slow = (await study.claim(WORKER, 60_000))!;
     await study.report(slow.id, 500, 4);
     await study.prune(slow, WORKER, 500, {});

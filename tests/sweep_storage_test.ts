@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { hostname } from "node:os";
 import { UsageError } from "../core/cli.ts";
 import { openSqlDriver, type SqlDriver } from "../sweeps/sql_driver.ts";
-import { SweepStudy, type TrialResult, type WorkerId } from "../sweeps/study.ts";
+import { SweepStudy, type WorkerId } from "../sweeps/study.ts";
+import { trialResult } from "../sweeps/_study_testing.ts";
 import { parseSweepFile, type SweepFile } from "../sweeps/sweep_file.ts";
 import { buildSummary, formatSummaryMarkdown, formatSummaryTable } from "../sweeps/summary.ts";
 
@@ -42,27 +43,6 @@ async function withDb(fn: (db: SqlDriver, path: string) => Promise<void>): Promi
   }
 }
 
-function evalResult(score: number): TrialResult {
-  return {
-    eval: {
-      env: "CartPole-v1",
-      algo: "dqn",
-      episodes: 3,
-      seed: 0,
-      mean_reward: score,
-      std_reward: 1,
-      min_reward: score - 1,
-      max_reward: score + 1,
-      median_reward: score,
-      success_rate: score >= 475 ? 1 : 0,
-      mean_steps: score,
-      reward_threshold: 475,
-      evaluated_at: new Date().toISOString(),
-    },
-    stepsPerSecond: 1000,
-  };
-}
-
 Deno.test("trials are claimed in order, each once, and end exactly once", async () => {
   await withDb(async (db) => {
     const study = await SweepStudy.create(db, FILE);
@@ -90,9 +70,13 @@ Deno.test("an expired lease moves the trial to another worker; the first one's r
     assert.equal(ticketB.id, ticketA.id, "the expired trial is claimed again first");
     assert.equal(ticketB.attempts, 2);
     assert.equal(await study.renew(ticketA, A, 60_000, 10), false, "A learns it lost the trial");
-    assert.equal(await study.finish(ticketA, A, "complete", 1, evalResult(1), 1000), false);
-    assert.equal(await study.finish(ticketB, B, "complete", 2, evalResult(2), 1000), true);
-    assert.equal(await study.finish(ticketB, B, "complete", 3, evalResult(3), 1000), false, "once");
+    assert.equal(await study.finish(ticketA, A, "complete", 1, trialResult(1), 1000), false);
+    assert.equal(await study.finish(ticketB, B, "complete", 2, trialResult(2), 1000), true);
+    assert.equal(
+      await study.finish(ticketB, B, "complete", 3, trialResult(3), 1000),
+      false,
+      "once",
+    );
     const t = (await study.trial(ticketA.runName))!;
     assert.equal(t.state, "complete");
     assert.equal(t.score, 2);
@@ -274,7 +258,7 @@ Deno.test("the ranking: complete by score, diverged never first, best marked", a
       const s = scores[t.runName];
       if (s === "diverged") {
         await study.finish(t, A, "diverged", null, { error: "loss was NaN" }, 500);
-      } else await study.finish(t, A, "complete", s, evalResult(s), 1000);
+      } else await study.finish(t, A, "complete", s, trialResult(s), 1000);
     }
     const summary = buildSummary(await study.snapshot(), {
       storage: { kind: db.kind, location: db.location },
