@@ -13,8 +13,8 @@ import type { Action, AnyEnv, EnvSpec, Observation } from "./types.ts";
 import {
   allocateVectorResult,
   type AutoresetMode,
+  buildSubEnvs,
   checkActions,
-  checkNumEnvs,
   flatSize,
   type VectorEnv,
   type VectorResetOptions,
@@ -281,14 +281,10 @@ export class SyncVectorEnv implements VectorEnv {
     envs: readonly (() => AnyEnv)[] | VectorEnvById,
     options: SyncVectorEnvOptions = {},
   ) {
-    let list: AnyEnv[];
-    if ("id" in envs) {
-      checkNumEnvs(envs.numEnvs);
-      list = Array.from({ length: envs.numEnvs }, () => make(envs.id, envs.options));
-    } else {
-      list = envs.map((fn) => fn());
-    }
-    if (list.length === 0) throw new RangeError("A vector env needs at least one env, got 0");
+    const list = buildSubEnvs<AnyEnv>(
+      "id" in envs ? { count: envs.numEnvs, build: () => make(envs.id, envs.options) } : envs,
+      "A vector env needs at least one env",
+    );
     const obsSize = flatSize(list[0].observationSpace);
     this.#batch = new EnvBatch(list, allocateVectorResult(list.length, obsSize), options);
     this.numEnvs = list.length;

@@ -126,6 +126,28 @@ export function checkNumEnvs(n: number): void {
   }
 }
 
+/**
+ * The sub-envs of a vector env (internal): each factory called once, in order, or `count`
+ * envs from `build`; with none, a `RangeError` saying `none` ("A vector env needs at least
+ * one env").
+ */
+export function buildSubEnvs<T>(
+  source: readonly (() => T)[] | { count: number; build: () => T },
+  none: string,
+): T[] {
+  let list: T[];
+  if ("count" in source) {
+    checkNumEnvs(source.count);
+    list = Array.from({ length: source.count }, () => source.build());
+  } else {
+    list = source.map((fn) => fn());
+  }
+  if (list.length === 0) {
+    throw new RangeError(`${none}, got 0`);
+  }
+  return list;
+}
+
 /** Allocates the result arrays of `numEnvs` envs, on `ArrayBuffer`s or `SharedArrayBuffer`s. */
 export function allocateVectorResult(
   numEnvs: number,

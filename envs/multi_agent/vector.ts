@@ -16,8 +16,8 @@ import type { Action, Observation } from "../types.ts";
 import {
   allocateVectorResult,
   type AutoresetMode,
+  buildSubEnvs,
   checkActions,
-  checkNumEnvs,
   flatSize,
   type VectorEnv,
   type VectorResetOptions,
@@ -137,16 +137,12 @@ export class ParallelVectorEnv implements VectorEnv {
     envs: readonly (() => AnyParallelEnv)[] | ParallelVectorEnvById,
     options: ParallelVectorEnvOptions = {},
   ) {
-    let list: AnyParallelEnv[];
-    if ("id" in envs) {
-      checkNumEnvs(envs.numCopies);
-      list = Array.from({ length: envs.numCopies }, () => makeParallel(envs.id, envs.options));
-    } else {
-      list = envs.map((fn) => fn());
-    }
-    if (list.length === 0) {
-      throw new RangeError("A parallel vector env needs at least one copy, got 0");
-    }
+    const list = buildSubEnvs<AnyParallelEnv>(
+      "id" in envs
+        ? { count: envs.numCopies, build: () => makeParallel(envs.id, envs.options) }
+        : envs,
+      "A parallel vector env needs at least one copy",
+    );
     const autoreset = options.autoreset ?? "next-step";
     if (autoreset !== "next-step" && autoreset !== "same-step") {
       throw new RangeError(`autoreset must be "next-step" or "same-step", got "${autoreset}"`);
