@@ -9,7 +9,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
+import { CHROMIUM, hasChromium, openPage } from "./_browser_testing.ts";
 import type { StoredEvaluation } from "../dashboard/islands/protocol.ts";
 import { serveDashboard } from "../dashboard/app.ts";
 import { fmt, pct } from "../dashboard/components/format.ts";
@@ -19,8 +20,6 @@ import { envSpec, make } from "../envs/registry.ts";
 import { writeGif } from "../render/gif.ts";
 import { ffmpegAvailable, writeMp4 } from "../render/mp4.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = await Deno.stat(CHROMIUM).then((s) => s.isFile, () => false);
 if (!hasChromium) {
   console.log(`dashboard browser test skipped: ${CHROMIUM} is missing (apt-get install chromium)`);
 }
@@ -139,26 +138,8 @@ Deno.test({
     );
 
     const server = serveDashboard({ runsDir, port: 0 });
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-      viewport: { width: 1400, height: 900 },
-    });
-    const pageErrors: string[] = [];
+    const { context, page, pageErrors } = await openPage(profile);
     try {
-      const page = context.pages()[0] ?? await context.newPage();
-      page.on("pageerror", (e) => pageErrors.push(e.message));
-      page.on("console", (m) => m.type() === "error" && pageErrors.push(m.text()));
-
       // Return curve: one point per line of episodes.jsonl, and the window moves the mean.
       await page.goto(`${server.url}/runs/fl`);
       const curve = "[data-island=return-curve]";

@@ -10,7 +10,8 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
+import { CHROMIUM, hasChromium, openPage } from "./_browser_testing.ts";
 import { serveDashboard } from "../dashboard/app.ts";
 import { runScript } from "../dashboard/_testing.ts";
 import { PALETTE } from "../dashboard/islands/charts.ts";
@@ -18,8 +19,6 @@ import { SweepFolder } from "../sweeps/sweep_folder.ts";
 import { parseSweepFile } from "../sweeps/sweep_file.ts";
 import type { SweepSummary } from "../sweeps/summary.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = await Deno.stat(CHROMIUM).then((s) => s.isFile, () => false);
 if (!hasChromium) {
   console.log(
     `sweep pages browser test skipped: ${CHROMIUM} is missing (apt-get install chromium)`,
@@ -118,26 +117,8 @@ Deno.test({
     await live.writeSummary(running);
 
     const server = serveDashboard({ runsDir, port: 0 });
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-      viewport: { width: 1400, height: 900 },
-    });
-    const pageErrors: string[] = [];
+    const { context, page, pageErrors } = await openPage(profile);
     try {
-      const page = context.pages()[0] ?? await context.newPage();
-      page.on("pageerror", (e) => pageErrors.push(e.message));
-      page.on("console", (m) => m.type() === "error" && pageErrors.push(m.text()));
-
       // The runs list and the nav link the sweeps; the list links each sweep.
       await page.goto(server.url);
       assert.equal(
