@@ -1,8 +1,9 @@
 /**
  * Deep Q-learning (Mnih et al., 2015) with the usual refinements: a replay ring, a target
  * network updated hard every N steps or softly with `tau`, double DQN (van Hasselt et al.,
- * 2016), Huber or squared TD loss, gradient clipping and epsilon-greedy exploration with a
- * linear (per env step) or exponential (per episode) decay.
+ * 2016), n-step returns (`nSteps`, see `n_step_returns.ts`), Huber or squared TD loss, gradient
+ * clipping and epsilon-greedy exploration with a linear (per env step) or exponential (per
+ * episode) decay.
  *
  * **Acting on the CPU, learning on the backend.** Actions come from a CPU copy of the online
  * network's weights (`ActingMlp`), refreshed at every `flush` of the learner. Transitions are
@@ -11,9 +12,9 @@
  * flushes (one readback, the only GPU→CPU sync) every `syncEvery` env steps and otherwise
  * only queues work, so the acting weights lag by at most that many steps.
  *
- * Episodes ending by truncation (time limit) are stored with `terminated = 0` and their true
- * last observation (`finalObs` of a `same-step` vector env), so the TD target bootstraps
- * through them; only terminations cut the return.
+ * Episodes ending by truncation (time limit) are stored with their bootstrap discount γᵐ and
+ * their true last observation (`finalObs` of a `same-step` vector env), so the TD target
+ * bootstraps through them; only terminations cut the return (discount 0).
  * @module
  */
 import { Rng, type SavedRngState } from "../core/rng.ts";
@@ -34,7 +35,8 @@ import { checkFinite, DivergenceError } from "./divergence.ts";
 import { bool, choice, defineSchema, type HyperOf, int, intList, real } from "./hyperparameters.ts";
 import { loadNetworkPolicy } from "./policy_loading.ts";
 import { type MonitorCounters, networkRunMonitor } from "./run_monitor.ts";
-import { epsilonAt } from "./schedules.ts";
+import { annealedLearningRate, epsilonAt } from "./schedules.ts";
+import { NStepReturns } from "./n_step_returns.ts";
 import { ReplayMirror, TransitionStaging } from "./transitions.ts";
 
 const SPECS = {
@@ -46,6 +48,7 @@ const SPECS = {
   }),
   activation: choice("Hidden activation", "relu", ["relu", "tanh"]),
   learningRate: real("Adam step size", 1e-4, { min: 0, minExclusive: true, float32: true }),
+  annealLr: bool("Anneal the step size linearly to 0 over the run's env steps", false),
   bufferSize: int("Replay ring capacity in transitions", 100_000, 1, 10_000_000),
   learningStarts: int(
     "Env steps of pure exploration before the first gradient step",
@@ -60,6 +63,7 @@ const SPECS = {
     max: 1,
   }),
   gamma: real("Discount factor γ", 0.99, { min: 0, max: 1 }),
+  nSteps: int("Env steps summed into each TD target (n-step returns; 1: one-step DQN)", 1, 1, 1000),
   trainFreq: int("Vector-env steps between training phases", 4, 1, 1_000_000),
   gradientSteps: int("Gradient steps per training phase", 1, 1, 100_000, {
     [-1]: "one per transition collected since the last phase",
@@ -105,23 +109,26 @@ interface DqnCounters extends MonitorCounters {
 
 /**
  * Presets. CartPole: rl-zoo's settings with a smaller net. LunarLander: rl-zoo's DQN
- * (lr 6.3e-4, buffer 5e4, learning_starts 0, train_freq 4, exploration_fraction 0.12, final
- * epsilon 0.1) with a 64-64 net, batches of 64 and 2 gradient steps per training phase instead
- * of 256-256, 128 and 4 (about 4× cheaper per step on the CPU), hard target copies every 1,000
- * steps instead of 250, and 30-episode evaluations every 10k steps: its greedy quality swings
- * by 100 and more between evaluations, so the best checkpoint is only as good as the
- * evaluations that pick it. Four sweeps of 5 seeds × 300k steps (examples/sweeps/dqn_lander_*)
- * measured 248.3 ± 15.2 across seeds (233.7–273.5) against 225.8 ± 17.6 (198.1–246.1) for
- * rl-zoo's 250-step copies and 10-episode evaluations every 25k; 600k steps, γ 0.995, final ε
- * 0.02 or 0.05, lr 3e-4, a 200k buffer, 2,000-step copies and Polyak averaging did not do
- * better. The two classic configurations:
+ * (buffer 5e4, learning_starts 0, train_freq 4, exploration_fraction 0.12, final epsilon 0.1)
+ * with a 64-64 net, batches of 64 and 2 gradient steps per training phase instead of 256-256,
+ * 128 and 4 (about 4× cheaper per step on the CPU), hard target copies every 1,000 steps
+ * instead of 250, 30-episode evaluations every 10k steps (its greedy quality swings by 100 and
+ * more between evaluations, so the best checkpoint is only as good as the evaluations that
+ * pick it), and a step size of 1e-3 annealed linearly to 0 instead of a constant 6.3e-4 (the
+ * late updates are small, so the late policies stop swinging). Seven sweeps of 5 seeds × 300k
+ * steps (examples/sweeps/dqn_lander_*) measured 258.6 ± 9.3 across seeds (243.3–265.2)
+ * against 248.9 ± 21.4 (217.1–267.1) for the constant 6.3e-4 and 225.8 ± 17.6 for rl-zoo's
+ * 250-step copies and 10-episode evaluations every 25k; 6.3e-4, 1.5e-3 or 2e-3 annealed, 3-step
+ * returns, 600k steps, γ 0.995, final ε 0.02 or 0.05, lr 3e-4, a 200k buffer, 2,000-step copies
+ * and Polyak averaging did not do better. The two classic configurations:
  *
- * - rl-zoo exactly: `--set hidden=[256,256] batchSize=128 gradientSteps=-1 doubleDqn=false`
- *   (`gradientSteps −1` is one gradient step per env step);
+ * - rl-zoo exactly: `--set hidden=[256,256] batchSize=128 gradientSteps=-1 doubleDqn=false
+ *   learningRate=6.3e-4 annealLr=false targetUpdateInterval=250` (`gradientSteps −1` is one
+ *   gradient step per env step);
  * - the DQN tutorials (64-64, batch 64, soft updates τ = 1e-3 every 4 steps, lr 5e-4, buffer
  *   1e5, γ 0.99): `--set learningRate=5e-4 bufferSize=100000 learningStarts=64 tau=0.001
  *   targetUpdateInterval=4 gradientSteps=1 epsilonSchedule=exponential epsilonDecayFactor=0.995
- *   epsilonEnd=0.01 doubleDqn=false loss=mse maxGradNorm=0`.
+ *   epsilonEnd=0.01 doubleDqn=false loss=mse maxGradNorm=0 annealLr=false`.
  *
  * FlappyBird-v0 (our own settings, from a small search; presets are per env id, so this one is
  * for the default observation, the 180 LIDAR rays): double DQN with a 128-128 net, one gradient
@@ -153,7 +160,8 @@ const PRESETS: Readonly<Record<string, Partial<DqnHyper>>> = {
   },
   "LunarLander-v3": {
     hidden: [64, 64],
-    learningRate: 6.3e-4,
+    learningRate: 1e-3,
+    annealLr: true,
     bufferSize: 50_000,
     learningStarts: 0,
     batchSize: 64,
@@ -243,7 +251,6 @@ async function train(ctx: TrainContext<DqnHyper>): Promise<TrainResult> {
     net: spec,
     bufferCapacity: h.bufferSize,
     batchSize: h.batchSize,
-    gamma: h.gamma,
     adam: { learningRate: h.learningRate },
     loss: h.loss,
     doubleDqn: h.doubleDqn,
@@ -269,7 +276,9 @@ async function train(ctx: TrainContext<DqnHyper>): Promise<TrainResult> {
     const qNet = new ActingMlp(spec, (await learner.getState()).params);
     const monitor = networkRunMonitor(ctx, "dqn", arch, h, () => qNet.params);
     const mirror = new ReplayMirror(h.bufferSize, d);
-    const staging = new TransitionStaging(h.trainFreq * N, d);
+    const nStep = new NStepReturns(N, d, h.nSteps, h.gamma);
+    // A phase stages its own steps plus what each env held back from the phase before.
+    const staging = new TransitionStaging((h.trainFreq + nStep.pending) * N, d);
     const statePath = ctx.run.path("trainingState");
     const totalSteps = stepPlan(h, ctx.totalSteps).steps;
 
@@ -284,7 +293,13 @@ async function train(ctx: TrainContext<DqnHyper>): Promise<TrainResult> {
         ({ globalStep, vecSteps } = c);
         rng = Rng.fromJSON(c.rng);
         monitor.restore(c);
-        mirror.loadTensors(saved.extra ?? new Map(), c.replayPos, c.replaySize, statePath);
+        mirror.loadTensors(
+          saved.extra ?? new Map(),
+          c.replayPos,
+          c.replaySize,
+          statePath,
+          h.gamma,
+        );
         mirror.restore(learner);
       } else {
         ctx.log("No saved training state yet: starting from step 0.");
@@ -358,10 +373,12 @@ async function train(ctx: TrainContext<DqnHyper>): Promise<TrainResult> {
         globalStep += N;
         vecSteps++;
 
-        // --- stage transitions: s' is the final obs of an ended episode; only termination cuts ---
+        // --- stage (n-step) transitions: s' is the final obs of an ended episode ---
         for (let i = 0; i < N; i++) {
           const ended = r.terminated[i] || r.truncated[i];
-          staging.push(
+          nStep.push(
+            staging,
+            i,
             obs,
             i * d,
             actions[i],
@@ -369,6 +386,7 @@ async function train(ctx: TrainContext<DqnHyper>): Promise<TrainResult> {
             ended ? r.finalObs : r.obs,
             i * d,
             !!r.terminated[i],
+            !!r.truncated[i],
           );
           if (ended) monitor.recordEpisode(r.episodeReturn[i], r.episodeLength[i], i, globalStep);
         }
@@ -377,9 +395,13 @@ async function train(ctx: TrainContext<DqnHyper>): Promise<TrainResult> {
         // --- train: hand the staged transitions over, queue gradient steps and target updates ---
         if (vecSteps % h.trainFreq === 0) {
           staging.drain(learner, mirror);
-          if (globalStep > h.learningStarts) {
+          // n-step returns hold the first steps back: the ring may still be empty.
+          if (globalStep > h.learningStarts && learner.size > 0) {
             const n = h.gradientSteps < 0 ? h.trainFreq * N : h.gradientSteps;
-            learner.queueGradientSteps(n);
+            learner.queueGradientSteps(
+              n,
+              annealedLearningRate(h.learningRate, globalStep, totalSteps, h.annealLr),
+            );
             if (!deferFlush) await flush();
           }
         }

@@ -16,7 +16,7 @@ function allocBatch(capacity: number, obsSize: number): TransitionBatch {
     actions: new Int32Array(capacity),
     rewards: new Float32Array(capacity),
     nextObs: new Float32Array(capacity * obsSize),
-    terminated: new Float32Array(capacity),
+    discount: new Float32Array(capacity),
   };
 }
 
@@ -42,9 +42,10 @@ export class TransitionStaging {
   }
 
   /**
-   * Stages `(s, a, r, s', terminated)`, reading `s` and `s'` at `obsOffset`/`nextOffset` of
+   * Stages `(s, a, r, s', discount)`, reading `s` and `s'` at `obsOffset`/`nextOffset` of
    * their arrays. `s'` is the true last observation when the episode ended (`finalObs`), and
-   * `terminated` is 0 on truncation so the learner bootstraps through time limits.
+   * `discount` the factor of `Q⁻(s')` in the TD target: γᵐ for m env steps, γᵐ too on a
+   * truncation (the learner bootstraps through time limits), 0 on a termination.
    */
   push(
     obs: Float32Array,
@@ -53,7 +54,7 @@ export class TransitionStaging {
     reward: number,
     nextObs: Float32Array,
     nextOffset: number,
-    terminated: boolean,
+    discount: number,
   ): void {
     const b = this.batch, d = this.obsSize, k = b.count;
     if (k >= b.actions.length) {
@@ -63,7 +64,7 @@ export class TransitionStaging {
     b.nextObs.set(nextObs.subarray(nextOffset, nextOffset + d), k * d);
     b.actions[k] = action;
     b.rewards[k] = reward;
-    b.terminated[k] = terminated ? 1 : 0;
+    b.discount[k] = discount;
     b.count = k + 1;
   }
 
@@ -109,7 +110,7 @@ export class ReplayMirror {
       r.nextObs.set(batch.nextObs.subarray(t * d, (t + 1) * d), s * d);
       r.actions[s] = batch.actions[t];
       r.rewards[s] = batch.rewards[t];
-      r.terminated[s] = batch.terminated[t];
+      r.discount[s] = batch.discount[t];
       this.pos = (s + 1) % this.capacity;
       this.size = Math.min(this.size + 1, this.capacity);
     }
@@ -124,15 +125,23 @@ export class ReplayMirror {
       ["replay.next_obs", vec(r.nextObs.subarray(0, n * d))],
       ["replay.actions", vec(Float32Array.from(r.actions.subarray(0, n)))],
       ["replay.rewards", vec(r.rewards.subarray(0, n))],
-      ["replay.terminated", vec(r.terminated.subarray(0, n))],
+      ["replay.discount", vec(r.discount.subarray(0, n))],
     ]);
   }
 
   /**
    * Loads a ring saved by {@link ReplayMirror.toTensors} with its write position `pos` and
-   * fill `size`; `source` names the file in errors.
+   * fill `size`; `source` names the file in errors. Rings saved before transitions carried
+   * their discount hold terminal flags instead (`replay.terminated`, one-step transitions):
+   * they load as discount `gamma·(1 − terminated)`.
    */
-  loadTensors(tensors: Map<string, Tensor>, pos: number, size: number, source: string): void {
+  loadTensors(
+    tensors: Map<string, Tensor>,
+    pos: number,
+    size: number,
+    source: string,
+    gamma: number,
+  ): void {
     if (
       !(Number.isInteger(size) && size >= 0 && size <= this.capacity && pos >= 0 &&
         pos < this.capacity)
@@ -155,7 +164,12 @@ export class ReplayMirror {
     r.nextObs.set(take("next_obs", size * d));
     r.actions.set(take("actions", size));
     r.rewards.set(take("rewards", size));
-    r.terminated.set(take("terminated", size));
+    if (!tensors.has("replay.discount") && tensors.has("replay.terminated")) {
+      const flags = take("terminated", size);
+      for (let i = 0; i < size; i++) r.discount[i] = gamma * (1 - flags[i]);
+    } else {
+      r.discount.set(take("discount", size));
+    }
     this.pos = pos;
     this.size = size;
   }
@@ -174,7 +188,7 @@ export class ReplayMirror {
         actions: r.actions.subarray(from, to),
         rewards: r.rewards.subarray(from, to),
         nextObs: r.nextObs.subarray(from * d, to * d),
-        terminated: r.terminated.subarray(from, to),
+        discount: r.discount.subarray(from, to),
       };
     };
     if (this.size === 0) return;

@@ -245,7 +245,6 @@ const LEARNER_WORKLOADS: CalibrationWorkload[] = [
       net: { sizes: [8, 64, 64, 4], hidden: "relu" },
       bufferCapacity: 50_000,
       batchSize: 64,
-      gamma: 0.99,
       adam: { learningRate: 6.3e-4 },
       loss: "huber",
       doubleDqn: true,

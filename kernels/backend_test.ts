@@ -38,7 +38,6 @@ const DQN: DqnLearnerConfig = {
   net: { sizes: [4, 16, 2], hidden: "relu" },
   bufferCapacity: 1000,
   batchSize: 16,
-  gamma: 0.99,
   adam: { learningRate: 1e-3 },
   loss: "huber",
   doubleDqn: true,

@@ -146,7 +146,7 @@ async function timeDqn(
       nextObs: uniform(rng, count * d),
       actions: Int32Array.from({ length: count }, () => rng.integers(0, sizes[sizes.length - 1])),
       rewards: uniform(rng, count),
-      terminated: Float32Array.from({ length: count }, () => (rng.random() < 0.05 ? 1 : 0)),
+      discount: Float32Array.from({ length: count }, () => (rng.random() < 0.05 ? 0 : 0.99)),
     });
     const perFlush = w.stepsPerFlush ?? 32;
     learner.queueGradientSteps(2);

@@ -18,7 +18,6 @@ const DQN: DqnLearnerConfig = {
   net: { sizes: [4, 16, 2], hidden: "relu" },
   bufferCapacity: 100_000,
   batchSize: 16,
-  gamma: 0.99,
   adam: { learningRate: 1e-3 },
   loss: "mse",
   doubleDqn: false,
@@ -64,15 +63,18 @@ Deno.test("measureWorkload times gradient steps of both learner kinds on the CPU
 });
 
 Deno.test("a workload the backend rejects gives a figure with the error", async () => {
-  const bad: CalibrationWorkload = { kind: "dqn", config: { ...DQN, gamma: 2 } };
+  const bad: CalibrationWorkload = { kind: "dqn", config: { ...DQN, batchSize: 0 } };
   const f = await measureWorkload(new CpuBackend(), bad, 5);
   assert.equal(f.stepsPerSecond, 0);
-  assert.match(f.error ?? "", /gamma must be in \[0, 1\], got 2/);
+  assert.match(f.error ?? "", /batchSize must be a positive integer, got 0/);
 });
 
 Deno.test("cache keys follow what sets the speed, not the learning settings", () => {
   const key = calibrationKey(DQN_WORKLOAD, "adapter A");
-  const sameSpeed = { ...DQN_WORKLOAD, config: { ...DQN, gamma: 0.5, seed: 9, loss: "huber" } };
+  const sameSpeed = {
+    ...DQN_WORKLOAD,
+    config: { ...DQN, adam: { learningRate: 0.5 }, seed: 9, loss: "huber" },
+  };
   assert.equal(calibrationKey(sameSpeed as CalibrationWorkload, "adapter A"), key);
   assert.notEqual(calibrationKey(DQN_WORKLOAD, "adapter B"), key);
   const wider = { ...DQN_WORKLOAD, config: { ...DQN, net: { ...DQN.net, sizes: [4, 32, 2] } } };

@@ -50,8 +50,6 @@ export interface DqnLearnerConfig {
   bufferCapacity: number;
   /** Transitions sampled (uniformly, with replacement) per gradient step. */
   batchSize: number;
-  /** Discount factor. */
-  gamma: number;
   /** Optimizer. */
   adam: AdamConfig;
   /** TD loss. */
@@ -76,8 +74,12 @@ export interface TransitionBatch {
   rewards: Float32Array;
   /** `count × obsSize` next observations (the true final obs when an episode ended). */
   nextObs: Float32Array;
-  /** `count` flags, 1 where the transition ended in a terminal state (not on truncation). */
-  terminated: Float32Array;
+  /**
+   * `count` bootstrap discounts in [0, 1]: the factor of `Q⁻(s')` in the TD target. γᵐ for a
+   * transition of m env steps (m = 1 for plain DQN, up to n for n-step returns) whose `s'` is
+   * not terminal (a time-limit truncation included), 0 where the episode terminated.
+   */
+  discount: Float32Array;
 }
 
 /** Statistics of the gradient steps run by one `DqnLearner.flush`. */
@@ -123,7 +125,7 @@ export interface DqnLearner {
   addTransitions(batch: TransitionBatch): void;
   /**
    * Queues `n` gradient steps; each samples `batchSize` transitions, computes the TD loss
-   * `r + γ(1 − terminated)·Q⁻(s', a*)`, backpropagates, clips and takes an Adam step.
+   * `r + discount·Q⁻(s', a*)`, backpropagates, clips and takes an Adam step.
    */
   queueGradientSteps(n: number, learningRate?: number): void;
   /** Queues `target ← tau·online + (1 − tau)·target`; `tau = 1` is a hard copy. */

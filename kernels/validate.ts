@@ -76,9 +76,6 @@ export function validateDqnConfig(config: DqnLearnerConfig): void {
       throw new RangeError(`${key} must be a positive integer, got ${config[key]}`);
     }
   }
-  if (!(config.gamma >= 0 && config.gamma <= 1)) {
-    throw new RangeError(`gamma must be in [0, 1], got ${config.gamma}`);
-  }
   validateMaxGradNorm(config.maxGradNorm);
   validateAdam(config.adam);
 }
@@ -133,14 +130,18 @@ export function validateTransitions(
   }
   if (
     batch.actions.length < count || batch.rewards.length < count ||
-    batch.terminated.length < count
+    batch.discount.length < count
   ) {
-    throw new RangeError(`Actions, rewards and terminated must hold ${count} values`);
+    throw new RangeError(`Actions, rewards and discounts must hold ${count} values`);
   }
   for (let t = 0; t < count; t++) {
     const a = batch.actions[t];
     if (!(a >= 0 && a < nActions)) {
       throw new RangeError(`Action ${t} must be in [0, ${nActions}), got ${a}`);
+    }
+    const g = batch.discount[t];
+    if (!(g >= 0 && g <= 1)) {
+      throw new RangeError(`Discount ${t} must be in [0, 1] (γᵐ, or 0 if terminal), got ${g}`);
     }
   }
 }

@@ -137,6 +137,18 @@ Deno.test("DQN learns CartPole-v1 (greedy 20-episode mean ≥ 400) from seed 1",
   }
 });
 
+Deno.test("DQN with 5-step returns trains from step 0 (the first phases stage nothing yet)", async () => {
+  const hyper = { nSteps: 5, learningStarts: 0, trainFreq: 1, evalEvery: 0, logEvery: 100 };
+  const run = await train("dqn", 2000, 3, hyper);
+  try {
+    assert.equal(run.result.globalStep, 2000);
+    const losses = (await readMetrics(run.dir)).filter((r) => r["losses/td_loss"] !== undefined);
+    assert.ok(losses.length >= 19 && losses.every((r) => Number.isFinite(r["losses/td_loss"])));
+  } finally {
+    await Deno.remove(run.dir, { recursive: true });
+  }
+});
+
 Deno.test("A2C learns CartPole-v1 (greedy 20-episode mean ≥ 400) from seed 1", async () => {
   const run = await train("a2c", 40_000, 1);
   try {

@@ -18,7 +18,6 @@ Deno.test("CpuBackend describes itself and creates every learner", async () => {
     net: { sizes: [2, 8, 2], hidden: "relu" },
     bufferCapacity: 10,
     batchSize: 4,
-    gamma: 0.99,
     adam: { learningRate: 1e-3 },
     loss: "huber",
     doubleDqn: true,

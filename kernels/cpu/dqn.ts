@@ -41,7 +41,7 @@ export class CpuDqnLearner implements DqnLearner {
   readonly #nextObs: Float32Array;
   readonly #actions: Int32Array;
   readonly #rewards: Float32Array;
-  readonly #terminated: Float32Array;
+  readonly #discount: Float32Array;
   #pos = 0;
   #size = 0;
   // Networks and optimiser.
@@ -75,7 +75,7 @@ export class CpuDqnLearner implements DqnLearner {
     this.#nextObs = new Float32Array(cap * this.#obsSize);
     this.#actions = new Int32Array(cap);
     this.#rewards = new Float32Array(cap);
-    this.#terminated = new Float32Array(cap);
+    this.#discount = new Float32Array(cap);
     const B = config.batchSize;
     this.#online = new WasmMlpTrainer(config.net, params, { maxBatch: B });
     this.#target = new WasmMlpTrainer(config.net, params, { maxBatch: B });
@@ -108,7 +108,7 @@ export class CpuDqnLearner implements DqnLearner {
       this.#nextObs.set(batch.nextObs.subarray(t * d, (t + 1) * d), slot * d);
       this.#actions[slot] = batch.actions[t];
       this.#rewards[slot] = batch.rewards[t];
-      this.#terminated[slot] = batch.terminated[t];
+      this.#discount[slot] = batch.discount[t];
       this.#pos = (slot + 1) % cap;
       this.#size = Math.min(this.#size + 1, cap);
     }
@@ -128,7 +128,7 @@ export class CpuDqnLearner implements DqnLearner {
       }
       g.actions[j] = this.#actions[slot];
       g.rewards[j] = this.#rewards[slot];
-      g.terminated[j] = this.#terminated[slot];
+      g.discount[j] = this.#discount[slot];
     }
   }
 

@@ -30,8 +30,8 @@ export interface GatheredTransitions {
   rewards: Float32Array;
   /** `batch × obsSize` next observations. */
   nextObs: Float32Array;
-  /** `batch` terminal flags (1 terminal, 0 otherwise). */
-  terminated: Float32Array;
+  /** `batch` bootstrap discounts (γᵐ, 0 where the episode terminated). */
+  discount: Float32Array;
 }
 
 /** Gathered-batch buffers for `batch` transitions of `obsSize`-wide observations. */
@@ -41,21 +41,19 @@ export function allocTransitions(batch: number, obsSize: number): GatheredTransi
     actions: new Int32Array(batch),
     rewards: new Float32Array(batch),
     nextObs: new Float32Array(batch * obsSize),
-    terminated: new Float32Array(batch),
+    discount: new Float32Array(batch),
   };
 }
 
 /** Settings of the TD loss. */
 export interface TdLossSettings {
-  /** Discount factor γ. */
-  gamma: number;
   /** Huber (smooth L1, δ = 1) or squared error. */
   loss: "huber" | "mse";
 }
 
 /**
  * TD loss `mean_b ℓ(q_b − y_b)` with `q_b = Q(s_b)[a_b]`,
- * `y_b = r_b + γ(1 − terminated_b)·Q⁻(s'_b)[a*_b]` (a constant: no gradient flows into it),
+ * `y_b = r_b + discount_b·Q⁻(s'_b)[a*_b]` (a constant: no gradient flows into it),
  * `a* = argmax Q_online(s')` when `qOnlineNext` is given (double DQN) else `argmax Q⁻(s')`.
  * Writes `dQ` (`batch × nActions`, zero except at the taken actions) and, into `stats`,
  * `[loss, mean q]`. Returns the loss.
@@ -71,7 +69,6 @@ export function tdLoss(
   dQ: Float64Array,
   stats: Float64Array,
 ): number {
-  const { gamma } = settings;
   const huber = settings.loss === "huber";
   let lossSum = 0;
   let qSum = 0;
@@ -79,7 +76,7 @@ export function tdLoss(
   for (let b = 0; b < batch; b++) {
     const o = b * nActions;
     const aStar = argmaxRow(qOnlineNext ?? qTargetNext, o, nActions);
-    const y = data.rewards[b] + gamma * (1 - data.terminated[b]) * qTargetNext[o + aStar];
+    const y = data.rewards[b] + data.discount[b] * qTargetNext[o + aStar];
     const a = data.actions[b];
     const q = qOnline[o + a];
     const d = q - y;

@@ -11,11 +11,11 @@ import { mlpForward } from "./mlp.ts";
 import { adamUpdate, clipGradNorm } from "./optim.ts";
 import { ReferenceDqnGradient } from "./reference_gradients.ts";
 
-function oneTransition(action: number, reward: number, terminated: number) {
+function oneTransition(action: number, reward: number, discount: number) {
   const t = allocTransitions(1, 1);
   t.actions[0] = action;
   t.rewards[0] = reward;
-  t.terminated[0] = terminated;
+  t.discount[0] = discount;
   return t;
 }
 
@@ -24,25 +24,22 @@ Deno.test("tdLoss matches hand-computed Huber and MSE values and gradients", () 
   const dQ = new Float64Array(2);
   const q = new Float64Array([1, 3]);
   const qT = new Float64Array([2, 4]);
-  const data = oneTransition(1, 0.5, 0);
-  // y = 0.5 + 0.9·max(2, 4) = 4.1; d = 3 − 4.1 = −1.1 (|d| ≥ 1: linear part of Huber).
-  assert.ok(
-    Math.abs(tdLoss({ gamma: 0.9, loss: "huber" }, 1, 2, q, qT, null, data, dQ, stats) - 0.6) <
-      1e-12,
-  );
+  const data = oneTransition(1, 0.5, 0.9375); // γᵐ, exact in float32
+  // y = 0.5 + 0.9375·max(2, 4) = 4.25; d = 3 − 4.25 = −1.25 (|d| ≥ 1: linear part of Huber).
+  assert.equal(tdLoss({ loss: "huber" }, 1, 2, q, qT, null, data, dQ, stats), 0.75);
   assert.deepEqual(Array.from(dQ), [0, -1]);
   assert.equal(stats[1], 3);
-  const mse = tdLoss({ gamma: 0.9, loss: "mse" }, 1, 2, q, qT, null, data, dQ, stats);
-  assert.ok(Math.abs(mse - 1.21) < 1e-12);
-  assert.ok(Math.abs(dQ[1] - -2.2) < 1e-12 && dQ[0] === 0);
-  // Double DQN: a* = argmax [5, 1] = 0 from the online net, valued by the target: y = 2.3.
+  const mse = tdLoss({ loss: "mse" }, 1, 2, q, qT, null, data, dQ, stats);
+  assert.equal(mse, 1.5625);
+  assert.deepEqual(Array.from(dQ), [0, -2.5]);
+  // Double DQN: a* = argmax [5, 1] = 0 from the online net, valued by the target: y = 2.375.
   const qN = new Float64Array([5, 1]);
-  const dbl = tdLoss({ gamma: 0.9, loss: "huber" }, 1, 2, q, qT, qN, data, dQ, stats);
-  assert.ok(Math.abs(dbl - 0.5 * 0.7 * 0.7) < 1e-12);
-  assert.ok(Math.abs(dQ[1] - 0.7) < 1e-12);
-  // Terminal: y = r.
-  const term = oneTransition(1, 0.5, 1);
-  tdLoss({ gamma: 0.9, loss: "mse" }, 1, 2, q, qT, null, term, dQ, stats);
+  const dbl = tdLoss({ loss: "huber" }, 1, 2, q, qT, qN, data, dQ, stats);
+  assert.equal(dbl, 0.5 * 0.625 * 0.625);
+  assert.equal(dQ[1], 0.625);
+  // Terminal (discount 0): y = r.
+  const term = oneTransition(1, 0.5, 0);
+  tdLoss({ loss: "mse" }, 1, 2, q, qT, null, term, dQ, stats);
   assert.ok(Math.abs(dQ[1] - 2 * 2.5) < 1e-12);
 });
 
@@ -61,7 +58,6 @@ for (const loss of ["huber", "mse"] as const) {
       const core = new ReferenceDqnGradient({
         net: NET,
         batchSize: batch,
-        gamma: 0.95,
         loss,
         doubleDqn,
       });
@@ -73,7 +69,7 @@ for (const loss of ["huber", "mse"] as const) {
       for (let b = 0; b < batch; b++) {
         data.actions[b] = b % 3;
         data.rewards[b] = rng.uniform(-3, 3); // both Huber regimes
-        data.terminated[b] = b === 2 ? 1 : 0;
+        data.discount[b] = b === 2 ? 0 : 0.95;
       }
       const grads = new Float64Array(online.length);
       core.lossAndGrad(online, target, data, batch, grads);
@@ -90,7 +86,6 @@ function config(overrides: Partial<DqnLearnerConfig> = {}): DqnLearnerConfig {
     net: { sizes: [2, 16, 2], hidden: "relu" },
     bufferCapacity: 100,
     batchSize: 8,
-    gamma: 0.9,
     adam: { learningRate: 0.01 },
     loss: "huber",
     doubleDqn: false,
@@ -102,7 +97,7 @@ function config(overrides: Partial<DqnLearnerConfig> = {}): DqnLearnerConfig {
 
 /** One transition per (state, action) of a one-hot 2-state problem. */
 function transitions(
-  rows: { s: number; a: number; r: number; next: number; term: number }[],
+  rows: { s: number; a: number; r: number; next: number; discount: number }[],
 ): TransitionBatch {
   const n = rows.length;
   const b: TransitionBatch = {
@@ -111,14 +106,14 @@ function transitions(
     actions: new Int32Array(n),
     rewards: new Float32Array(n),
     nextObs: new Float32Array(n * 2),
-    terminated: new Float32Array(n),
+    discount: new Float32Array(n),
   };
   rows.forEach((row, t) => {
     b.obs[t * 2 + row.s] = 1;
     b.nextObs[t * 2 + row.next] = 1;
     b.actions[t] = row.a;
     b.rewards[t] = row.r;
-    b.terminated[t] = row.term;
+    b.discount[t] = row.discount;
   });
   return b;
 }
@@ -136,10 +131,10 @@ Deno.test("CpuDqnLearner learns a 2-state contextual bandit", async () => {
   const learner = new CpuDqnLearner(cfg, initMlpParams(cfg.net, new Rng(1), "torch-default"));
   // Reward 1 for the action equal to the state, 0 otherwise; every step terminal.
   learner.addTransitions(transitions([
-    { s: 0, a: 0, r: 1, next: 0, term: 1 },
-    { s: 0, a: 1, r: 0, next: 0, term: 1 },
-    { s: 1, a: 0, r: 0, next: 1, term: 1 },
-    { s: 1, a: 1, r: 1, next: 1, term: 1 },
+    { s: 0, a: 0, r: 1, next: 0, discount: 0 },
+    { s: 0, a: 1, r: 0, next: 0, discount: 0 },
+    { s: 1, a: 0, r: 0, next: 1, discount: 0 },
+    { s: 1, a: 1, r: 1, next: 1, discount: 0 },
   ]));
   learner.queueGradientSteps(400);
   const stats = await learner.flush();
@@ -155,14 +150,14 @@ Deno.test("CpuDqnLearner learns a 2-state contextual bandit", async () => {
 
 for (const doubleDqn of [false, true]) {
   Deno.test(`CpuDqnLearner bootstraps through the target net (double ${doubleDqn})`, async () => {
-    const cfg = config({ doubleDqn, loss: "mse", gamma: 0.9 });
+    const cfg = config({ doubleDqn, loss: "mse" });
     const learner = new CpuDqnLearner(cfg, initMlpParams(cfg.net, new Rng(2), "torch-default"));
     // s0 → s1 with reward 0 for either action; s1 ends with reward 1 (action 0) or 0.5 (action 1).
     learner.addTransitions(transitions([
-      { s: 0, a: 0, r: 0, next: 1, term: 0 },
-      { s: 0, a: 1, r: 0, next: 1, term: 0 },
-      { s: 1, a: 0, r: 1, next: 1, term: 1 },
-      { s: 1, a: 1, r: 0.5, next: 1, term: 1 },
+      { s: 0, a: 0, r: 0, next: 1, discount: 0.9 },
+      { s: 0, a: 1, r: 0, next: 1, discount: 0.9 },
+      { s: 1, a: 0, r: 1, next: 1, discount: 0 },
+      { s: 1, a: 1, r: 0.5, next: 1, discount: 0 },
     ]));
     for (let round = 0; round < 40; round++) {
       learner.queueGradientSteps(25);
@@ -183,7 +178,7 @@ Deno.test("CpuDqnLearner follows the shared sampling and update semantics of the
     a: (t >> 1) % 2,
     r: t * 0.1,
     next: (t + 1) % 2,
-    term: t === 6 ? 1 : 0,
+    discount: t === 6 ? 0 : 0.9,
   }));
   const ring = transitions(rows);
   learner.addTransitions(ring);
@@ -207,7 +202,7 @@ Deno.test("CpuDqnLearner follows the shared sampling and update semantics of the
       g.nextObs.set(ring.nextObs.subarray(slot * 2, slot * 2 + 2), j * 2);
       g.actions[j] = ring.actions[slot];
       g.rewards[j] = ring.rewards[slot];
-      g.terminated[j] = ring.terminated[slot];
+      g.discount[j] = ring.discount[slot];
     }
     core.lossAndGrad(params, target, g, 4, grads);
     clipGradNorm(grads, 0.5);
@@ -229,7 +224,10 @@ Deno.test("CpuDqnLearner state round-trips and the ring wraps", async () => {
   const cfg = config({ bufferCapacity: 3 });
   const init = initMlpParams(cfg.net, new Rng(8), "torch-default");
   const a = new CpuDqnLearner(cfg, init);
-  const rows = Array.from({ length: 5 }, (_, t) => ({ s: t % 2, a: 0, r: t, next: 0, term: 1 }));
+  const rows = Array.from(
+    { length: 5 },
+    (_, t) => ({ s: t % 2, a: 0, r: t, next: 0, discount: 0 }),
+  );
   a.addTransitions(transitions(rows));
   assert.equal(a.size, 3);
   a.queueGradientSteps(2);
@@ -245,8 +243,12 @@ Deno.test("CpuDqnLearner state round-trips and the ring wraps", async () => {
   const empty = new CpuDqnLearner(cfg, init);
   assert.throws(() => empty.queueGradientSteps(1), RangeError);
   assert.throws(
-    () => empty.addTransitions(transitions([{ s: 0, a: 2, r: 0, next: 0, term: 0 }])),
-    RangeError,
+    () => empty.addTransitions(transitions([{ s: 0, a: 2, r: 0, next: 0, discount: 0 }])),
+    /Action 0 must be in \[0, 2\), got 2/,
+  );
+  assert.throws(
+    () => empty.addTransitions(transitions([{ s: 0, a: 1, r: 0, next: 0, discount: 1.5 }])),
+    /Discount 0 must be in \[0, 1\] \(γᵐ, or 0 if terminal\), got 1\.5/,
   );
   empty.destroy();
   assert.throws(() => empty.queueTargetUpdate(1), TypeError);

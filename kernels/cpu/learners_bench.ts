@@ -25,7 +25,6 @@ for (const batchSize of [64, 1024]) {
     net: NET,
     bufferCapacity: 10_000,
     batchSize,
-    gamma: 0.99,
     adam: { learningRate: 1e-4 },
     loss: "huber",
     doubleDqn: true,
@@ -38,7 +37,7 @@ for (const batchSize of [64, 1024]) {
     nextObs: rand(80_000),
     actions: Int32Array.from({ length: 10_000 }, () => rng.integers(0, 4)),
     rewards: rand(10_000),
-    terminated: new Float32Array(10_000),
+    discount: new Float32Array(10_000).fill(0.99),
   });
   Deno.bench(`DQN gradient step, batch ${batchSize}`, { group: "dqn" }, () => {
     learner.queueGradientSteps(1);

@@ -20,7 +20,7 @@ import { ReferenceMlp } from "./reference_mlp.ts";
 /** The loss-defining part of a DQN configuration. */
 export type DqnLossConfig = Pick<
   DqnLearnerConfig,
-  "net" | "batchSize" | "gamma" | "loss" | "doubleDqn"
+  "net" | "batchSize" | "loss" | "doubleDqn"
 >;
 
 /**

@@ -113,9 +113,9 @@ export class WebGpuDqnLearner implements DqnLearner {
     this.#buffers.push(arena.buffer);
     this.#ringObs = this.#alloc(cap * obs4 * 4, "replay obs");
     this.#ringNext = this.#alloc(cap * obs4 * 4, "replay next obs");
-    this.#ringAux = this.#alloc(cap * 4, "replay action, reward, terminated");
+    this.#ringAux = this.#alloc(cap * 4, "replay action, reward, discount");
     const xin = this.#alloc(2 * B * obs4 * 4, "sampled obs and next obs");
-    const aux = this.#alloc(B * 4, "sampled action, reward, terminated");
+    const aux = this.#alloc(B * 4, "sampled action, reward, discount");
     this.#params = this.#alloc(count4 * 4, "online params");
     this.#target = this.#alloc(count4 * 4, "target params");
     const grads = this.#alloc(count4 * 4, "grads");
@@ -163,7 +163,7 @@ export class WebGpuDqnLearner implements DqnLearner {
         OUT_ACT: ACTIVATION_CODE[net.output ?? "identity"],
       }),
       [
-        arena.add([{ u: B }, { f: this.#config.gamma }]),
+        arena.add([{ u: B }]),
         online.output,
         target.output,
         aux,
@@ -219,7 +219,7 @@ export class WebGpuDqnLearner implements DqnLearner {
       next.set(batch.nextObs.subarray(src, src + d), t * d4);
       aux[t * 4] = batch.actions[skip + t];
       aux[t * 4 + 1] = batch.rewards[skip + t];
-      aux[t * 4 + 2] = batch.terminated[skip + t];
+      aux[t * 4 + 2] = batch.discount[skip + t];
     }
     // Steps queued before this call must sample the ring as it was: writeBuffer lands before
     // the next submit, so submit them first (cheap: nothing waits).

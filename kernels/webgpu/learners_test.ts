@@ -19,10 +19,10 @@ import type { Rng } from "../../core/rng.ts";
 
 function transitions(rng: Rng, count: number, obs: number, actions: number): TransitionBatch {
   const a = new Int32Array(count);
-  const term = new Float32Array(count);
+  const discount = new Float32Array(count);
   for (let i = 0; i < count; i++) {
     a[i] = Math.floor(rng.uniform(0, actions));
-    term[i] = rng.uniform(0, 1) < 0.2 ? 1 : 0;
+    discount[i] = rng.uniform(0, 1) < 0.2 ? 0 : 0.97;
   }
   return {
     count,
@@ -30,7 +30,7 @@ function transitions(rng: Rng, count: number, obs: number, actions: number): Tra
     actions: a,
     rewards: randomArray(rng, count, -2, 2),
     nextObs: randomArray(rng, count * obs),
-    terminated: term,
+    discount,
   };
 }
 
@@ -70,7 +70,6 @@ for (const variant of ["huber-double", "mse-single"] as const) {
         net: { sizes: [6, 33, 17, 3], hidden: variant === "mse-single" ? "tanh" : "relu" },
         bufferCapacity: 40,
         batchSize: 63,
-        gamma: 0.97,
         adam: { learningRate: 1e-3, eps: 1e-5 },
         loss: variant === "huber-double" ? "huber" : "mse",
         doubleDqn: variant === "huber-double",
@@ -193,7 +192,6 @@ Deno.test({
       net: { sizes: [3, 8, 2], hidden: "relu" },
       bufferCapacity: 50,
       batchSize: 4,
-      gamma: 0.9,
       adam: { learningRate: 1e-3 },
       loss: "huber",
       doubleDqn: false,

@@ -1,7 +1,7 @@
 // dqn_loss: the TD loss of one DQN gradient step and its gradient w.r.t. the online Q-values
 // (kernels/cpu/dqn_loss.ts is the reference):
 //   q = Q(s)[a],  a* = argmax_a' Q(s')[a'] (online net if DOUBLE, else target; ties → lowest),
-//   y = r + γ(1 − terminated)·Q⁻(s')[a*],  δ = q − y,
+//   y = r + discount·Q⁻(s')[a*] (discount: γᵐ of an m-step transition, 0 if terminal),  δ = q − y,
 //   Huber (δ = 1): ℓ = 0.5δ² if |δ| < 1 else |δ| − 0.5, dℓ/dq = clamp(δ, −1, 1);
 //   MSE: ℓ = δ², dℓ/dq = 2δ;  loss = mean ℓ.
 // Writes dQ (zero except at the taken actions, times the output activation's derivative) and
@@ -10,7 +10,6 @@
 
 struct Params {
   batch: u32,
-  gamma: f32,
 }
 
 override ACTIONS: u32;         // number of actions
@@ -24,7 +23,7 @@ const WG = 256u;
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> q_online: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> q_target: array<vec4<f32>>;
-@group(0) @binding(3) var<storage, read> aux: array<vec4<f32>>; // (action, reward, terminated, 0)
+@group(0) @binding(3) var<storage, read> aux: array<vec4<f32>>; // (action, reward, discount, 0)
 @group(0) @binding(4) var<storage, read_write> dq: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> stats: array<f32>;
 
@@ -58,7 +57,7 @@ fn main(@builtin(local_invocation_index) li: u32) {
     }
     let info = aux[j];
     let action = u32(info.x);
-    let y = info.y + p.gamma * (1.0 - info.z) * q_at(j, best, true);
+    let y = info.y + info.z * q_at(j, best, true);
     let q = q_at(j, action, false);
     let delta = q - y;
     var loss: f32;
