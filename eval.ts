@@ -86,6 +86,10 @@ function formatReport(r: EvalReport, runDir: string, which: string): string {
     }),
     ["success rate", `${(r.success_rate * 100).toFixed(1)}% (${successRuleOf(r.env)})`],
     ["mean steps", r.mean_steps.toFixed(1)],
+    ...(r.mean_score === undefined ? [] : [["mean score", r.mean_score.toFixed(2)] as [
+      string,
+      string,
+    ]]),
     [
       "actions",
       Object.entries(r.action_counts).map(([k, v]) => `${k} ${v}`).join(", ") || "continuous",

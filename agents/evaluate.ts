@@ -53,6 +53,7 @@ export function evaluatePolicy(
   for (let i = 0; i < episodes; i++) {
     let { obs } = env.reset({ seed: seed + i });
     let total = 0, steps = 0, done = false;
+    let score: number | undefined;
     const cap = options.maxSteps ?? EVAL_STEP_CAP;
     while (!done && steps < cap) {
       const { action } = policy.decide(obs);
@@ -65,13 +66,16 @@ export function evaluatePolicy(
       steps++;
       obs = r.obs;
       done = r.terminated || r.truncated;
+      const s = (r.info as { score?: unknown } | undefined)?.score;
+      if (typeof s === "number") score = s;
     }
-    const result = {
+    const result: EpisodeResult = {
       episode: i,
       seed: seed + i,
       reward: total,
       steps,
       success: isSuccess(envId, total),
+      ...(score === undefined ? {} : { score }),
     };
     results.push(result);
     options.onEpisode?.(i + 1, result);
@@ -94,6 +98,7 @@ function summarise(
   const std = Math.sqrt(r.reduce((a, b) => a + (b - mean) ** 2, 0) / n);
   const sorted = [...r].sort((a, b) => a - b);
   const median = n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  const scores = results.flatMap((e) => e.score === undefined ? [] : [e.score]);
   return {
     env: envId,
     algo,
@@ -106,6 +111,7 @@ function summarise(
     median_reward: median,
     success_rate: results.filter((e) => e.success).length / n,
     mean_steps: results.reduce((a, e) => a + e.steps, 0) / n,
+    ...(scores.length === n ? { mean_score: scores.reduce((a, b) => a + b, 0) / n } : {}),
     action_counts: Object.fromEntries(counts),
     reward_threshold: threshold ?? null,
     per_episode: results,

@@ -133,6 +133,8 @@ export interface EpisodeResult {
   steps: number;
   /** Reached the threshold (or the goal, for FrozenLake). */
   success: boolean;
+  /** The env's own score at the episode's end (`info.score`: FlappyBird's pipes), if it keeps one. */
+  score?: number;
 }
 
 /** What `deno task eval --json` prints and writes to `eval.json`. */
@@ -159,6 +161,8 @@ export interface EvalReport {
   success_rate: number;
   /** Mean episode length. */
   mean_steps: number;
+  /** Mean of the episodes' `score`, where the env keeps one (FlappyBird: pipes passed). */
+  mean_score?: number;
   /** How often each action was taken (discrete) or `{}` (continuous). */
   action_counts: Record<string, number>;
   /** Success threshold used. */

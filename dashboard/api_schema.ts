@@ -232,6 +232,9 @@ const EpisodeResult = z.object({
   reward: z.number(),
   steps: z.int(),
   success: z.boolean(),
+  score: z.number().optional().openapi({
+    description: "The env's own score at the end (FlappyBird: pipes passed)",
+  }),
 });
 
 /** `POST /evaluate`: the CLI's eval report. */
@@ -248,6 +251,9 @@ const EvaluateReport = z.object({
   median_reward: z.number(),
   success_rate: z.number(),
   mean_steps: z.number(),
+  mean_score: z.number().optional().openapi({
+    description: "Mean episode score, where the env keeps one (FlappyBird: pipes passed)",
+  }),
   action_counts: z.record(z.string(), z.int()),
   reward_threshold: z.number().nullable(),
   per_episode: z.array(EpisodeResult).optional().openapi({ description: "With per_episode" }),

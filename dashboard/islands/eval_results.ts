@@ -47,6 +47,10 @@ export function showEvaluation(el: HTMLElement, ev: StoredEvaluation, ctx: EvalC
     kpi("win", "Win rate", pct(r.success_rate), `${wins} of ${eps.length} · ${ctx.successRule}`),
     kpi("steps", "Average steps", fmt(r.mean_steps, 1), "per episode"),
   );
+  if (r.mean_score !== undefined) {
+    const best = Math.max(...eps.map((e) => e.score ?? -Infinity));
+    kpis.append(kpi("score", "Mean score", fmt(r.mean_score, 2), `best ${fmt(best, 0)}`));
+  }
   el.append(kpis);
 
   const grid = div("chart-grid eval-grid");
