@@ -32,6 +32,7 @@ import {
 } from "./agents/progress_video.ts";
 import { createRunFolder, runTraining } from "./agents/training_run.ts";
 import { buildEnvOnce, catalogEntry, listCatalog } from "./envs/catalog.ts";
+import { MAKE_OPTION_NAMES } from "./envs/registry.ts";
 import type { DevicePreference } from "./kernels/types.ts";
 
 const DEVICES = ["auto", "cpu", "webgpu"] as const;
@@ -91,7 +92,11 @@ const command: CommandSpec = {
     let algo: Algorithm, options: readonly string[];
     try {
       algo = getAlgorithm(algoId);
-      options = catalogEntry(envId).optionNames;
+      const entry = catalogEntry(envId);
+      // Single-agent envs also take make's own options (a step limit, a frame stack).
+      options = entry.kind === "single-agent"
+        ? [...entry.optionNames, ...MAKE_OPTION_NAMES]
+        : entry.optionNames;
     } catch {
       return "";
     }

@@ -140,6 +140,39 @@ Deno.test("registry lists specs and rejects unknown ids", () => {
   assert.ok(unlimited instanceof CartPole);
 });
 
+Deno.test("make's frameStack option stacks any Box env's observations, keeping the dtype", () => {
+  const env = make("FlappyBird-v0", { frameStack: 2 });
+  assert.equal(String(env.observationSpace), "Box(0, 1, (2, 180), float64)");
+  assert.equal(env.spec?.id, "FlappyBird-v0");
+  const plain = make("FlappyBird-v0");
+  const first = env.reset({ seed: 3 }).obs as Float64Array;
+  const p0 = plain.reset({ seed: 3 }).obs as Float64Array;
+  // Padded with the reset observation, then oldest first.
+  assert.deepEqual(Array.from(first), [...p0, ...p0]);
+  const next = env.step(1).obs as Float64Array;
+  const p1 = plain.step(1).obs as Float64Array;
+  assert.ok(next instanceof Float64Array);
+  assert.deepEqual(Array.from(next), [...p0, ...p1]);
+  // The time limit still applies under the stack.
+  const cart = make("CartPole-v1", { frameStack: 3, maxEpisodeSteps: 2 });
+  cart.reset({ seed: 0 });
+  cart.step(0);
+  assert.equal(cart.step(0).truncated, true);
+  assert.ok(make("CartPole-v1", { frameStack: 1 }).observationSpace.shape.length === 1);
+  assert.throws(
+    () => make("CartPole-v1", { frameStack: 0 }),
+    /frameStack=0 for CartPole-v1 is not accepted: a positive integer \(1: no stack\)/,
+  );
+  assert.throws(
+    () => make("FrozenLake-v1", { frameStack: 2 }),
+    /frameStack=2 for FrozenLake-v1: FrameStackObservation stacks Box or Uint8Box observations, got Discrete\(16\)/,
+  );
+  assert.throws(
+    () => make("CartPole-v1", { frameStak: 2 } as never),
+    /Unknown option "frameStak" for CartPole-v1; accepted: .*maxEpisodeSteps, frameStack/,
+  );
+});
+
 Deno.test("RecordEpisodeStatistics reports return and length at the end", () => {
   const env = new RecordEpisodeStatistics(make("FrozenLake-v1", { isSlippery: false }));
   env.reset({ seed: 0 });

@@ -15,6 +15,7 @@ import { LunarLander, type LunarLanderOptions } from "./lunar_lander/env.ts";
 import { LANDER_PALETTE } from "./lunar_lander/render.ts";
 import type { AnyEnv, EmptyInfo, Env, EnvSpec } from "./types.ts";
 import { TimeLimit } from "./wrappers/time_limit.ts";
+import { FrameStackObservation } from "./wrappers/frame_stack_observation.ts";
 
 /** A registry entry. */
 export interface EnvRegistration extends EnvSpec {
@@ -36,11 +37,19 @@ export interface EnvRegistration extends EnvSpec {
   palette?: readonly (readonly [number, number, number])[];
 }
 
-/** Options `make` understands besides the env's own. */
+/** Options `make` understands besides the env's own (any env accepts them). */
 export interface MakeOptions {
   /** Overrides the registered step limit; `null` disables the `TimeLimit`. */
   maxEpisodeSteps?: number | null;
+  /**
+   * Observes the last `frameStack` observations at once (`FrameStackObservation`, padded with
+   * the reset observation), so a feed-forward policy sees motion; 1 or absent: no stack.
+   */
+  frameStack?: number;
 }
+
+/** The names of {@link MakeOptions}, accepted by every env. */
+export const MAKE_OPTION_NAMES: readonly string[] = ["maxEpisodeSteps", "frameStack"];
 
 /** Env types of the built-in ids, for typed `make`. */
 export interface BuiltinEnvs {
@@ -125,12 +134,19 @@ export function make<K extends keyof BuiltinEnvs>(
 export function make(id: string, options?: Record<string, unknown> & MakeOptions): AnyEnv;
 export function make(id: string, options: Record<string, unknown> & MakeOptions = {}): AnyEnv {
   const entry = envSpec(id);
-  const { maxEpisodeSteps, ...envOptions } = options;
+  const { maxEpisodeSteps, frameStack = 1, ...envOptions } = options;
   for (const key of Object.keys(envOptions)) {
     if (!entry.optionNames.includes(key)) {
-      const accepted = [...entry.optionNames, "maxEpisodeSteps"].join(", ");
+      const accepted = [...entry.optionNames, ...MAKE_OPTION_NAMES].join(", ");
       throw new RangeError(`Unknown option "${key}" for ${id}; accepted: ${accepted}`);
     }
+  }
+  if (!(Number.isInteger(frameStack) && frameStack >= 1)) {
+    throw new RangeError(
+      `frameStack=${
+        JSON.stringify(frameStack)
+      } for ${id} is not accepted: a positive integer (1: no stack)`,
+    );
   }
   const raw = entry.create(envOptions);
   const limit = maxEpisodeSteps === undefined ? entry.maxEpisodeSteps : maxEpisodeSteps;
@@ -140,8 +156,17 @@ export function make(id: string, options: Record<string, unknown> & MakeOptions 
     rewardThreshold: entry.rewardThreshold,
   };
   raw.spec = spec;
-  if (limit === null || limit === undefined) return raw;
-  const env = new TimeLimit(raw, limit);
+  let env: AnyEnv = raw;
+  if (limit !== null && limit !== undefined) env = new TimeLimit(raw, limit);
+  if (frameStack > 1) {
+    try {
+      env = new FrameStackObservation(env as Env<Float32Array, unknown, object>, {
+        stackSize: frameStack,
+      }) as AnyEnv;
+    } catch (err) {
+      throw new RangeError(`frameStack=${frameStack} for ${id}: ${(err as Error).message}`);
+    }
+  }
   env.spec = spec;
   return env;
 }

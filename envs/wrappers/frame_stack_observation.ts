@@ -8,7 +8,7 @@ import type { Env, EnvSpec, ResetOptions, ResetResult, RgbaFrame, StepResult } f
 import { Uint8Box } from "./render_observation.ts";
 
 /** Observation arrays that can be stacked. */
-export type StackableObservation = Float32Array | Uint8Array;
+export type StackableObservation = Float32Array | Float64Array | Uint8Array;
 
 /**
  * What fills the stack's older slots at reset: `"reset"` repeats the reset observation
@@ -29,7 +29,7 @@ export interface FrameStackObservationOptions<O> {
  * oldest first and newest last. At reset the older slots hold the padding, so after `reset`
  * and `k` steps the stack is `[pad × (n − 1 − k), obs_0, …, obs_k]`.
  *
- * The wrapped space must be a `Box` (float32 observations; bounds are tiled) or a `Uint8Box`
+ * The wrapped space must be a `Box` (of any dtype, kept; bounds are tiled) or a `Uint8Box`
  * (images). Every returned observation is a fresh array; the wrapper keeps its own copies of
  * the frames, so envs that reuse an observation buffer are safe.
  *
@@ -80,19 +80,17 @@ export class FrameStackObservation<O extends StackableObservation, A, I extends 
     }
     const shape = [stackSize, ...space.shape];
     if (space instanceof Box) {
-      const tile = (v: Float32Array) => {
-        const out = new Float32Array(v.length * stackSize);
+      // The stack keeps the wrapped dtype: its bounds' array type is the observations'.
+      const Frames = space.low.constructor as new (n: number) => StackableObservation;
+      const tile = (v: StackableObservation) => {
+        const out = new Frames(v.length * stackSize);
         for (let k = 0; k < stackSize; k++) out.set(v, k * v.length);
         return out;
       };
-      const stacked: Space<StackableObservation> = new Box(
-        tile(space.low),
-        tile(space.high),
-        shape,
-      );
-      this.observationSpace = stacked as Space<O>;
+      const stacked = new Box(tile(space.low), tile(space.high), shape, { dtype: space.dtype });
+      this.observationSpace = stacked as unknown as Space<O>;
       this.#frameSize = space.size;
-      this.#alloc = (n) => new Float32Array(n) as O;
+      this.#alloc = (n) => new Frames(n) as O;
     } else if (space instanceof Uint8Box) {
       const stacked: Space<StackableObservation> = new Uint8Box(shape);
       this.observationSpace = stacked as Space<O>;
