@@ -1,16 +1,18 @@
 /**
- * FlappyBird-v0's DQN settings: the env id's preset (LIDAR) and the features config file
- * `examples/presets/flappy_features.json`, checked as train.ts reads them, then a short real
- * training run of the features config through the CLI.
+ * FlappyBird-v0's DQN settings: the env id's preset (LIDAR) and the config files
+ * `examples/presets/flappy_features.json` (12 features) and `flappy_lidar.json` (two LIDAR
+ * frames), checked as train.ts reads them, then short real training runs of both through the CLI.
  */
 import assert from "node:assert/strict";
 import { getAlgorithm } from "../agents/algorithms.ts";
+import { loadNetworkCheckpoint } from "../agents/checkpoint.ts";
 import "../agents/mod.ts";
 import { presetFor, resolveHyperparameters } from "../agents/hyperparameters.ts";
 import { make } from "../envs/registry.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const FEATURES = "examples/presets/flappy_features.json";
+const LIDAR = "examples/presets/flappy_lidar.json";
 
 Deno.test("the features config sets useLidar false and every key of the LIDAR preset", async () => {
   const file = JSON.parse(await Deno.readTextFile(`${ROOT}${FEATURES}`));
@@ -31,6 +33,18 @@ Deno.test("the features config sets useLidar false and every key of the LIDAR pr
   assert.deepEqual(presetFor(schema, "FlappyBird-v0").hidden, lidar.hidden);
   const env = make(file.env, file.envOptions);
   assert.deepEqual(env.observationSpace.shape, [12]);
+});
+
+Deno.test("the LIDAR config is the env id's preset seen two frames at a time", async () => {
+  const file = JSON.parse(await Deno.readTextFile(`${ROOT}${LIDAR}`));
+  assert.deepEqual([file.algo, file.env, file.envOptions], ["dqn", "FlappyBird-v0", {
+    frameStack: 2,
+  }]);
+  const schema = getAlgorithm("dqn").schema;
+  // The file spells the preset out, so what it was measured with stays readable in one place.
+  assert.deepEqual(file.hyperparameters, schema.presets["FlappyBird-v0"]);
+  const env = make(file.env, file.envOptions);
+  assert.deepEqual(env.observationSpace.shape, [2, 180]);
 });
 
 Deno.test("train.ts --config flappy_features.json trains DQN on the 12 features", async () => {
@@ -56,6 +70,31 @@ Deno.test("train.ts --config flappy_features.json trains DQN on the 12 features"
     assert.ok(episodes.length > 10, `${episodes.length} episodes`);
     assert.ok(episodes.reduce((n, e) => n + e.length, 0) <= 3000);
     for (const e of episodes) assert.equal(e.success, e.return > 20, JSON.stringify(e));
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("train.ts --config flappy_lidar.json trains DQN on two stacked LIDAR frames", async () => {
+  const out = await Deno.makeTempDir();
+  try {
+    const args = ["run", "-A", "train.ts", "--config", LIDAR, "--steps", "2000"];
+    args.push("--set", "evalEvery=0", "--device", "cpu", "--seed", "4", "--out", out);
+    args.push("--name", "fb", "--quiet");
+    const r = await new Deno.Command(Deno.execPath(), {
+      args,
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
+    const config = JSON.parse(await Deno.readTextFile(`${out}/fb/config.json`));
+    assert.deepEqual(config.envOptions, { frameStack: 2 });
+    assert.equal(config.hyperparameters.nSteps, 3);
+    // The checkpoint's Q network reads both frames: 2 × 180 inputs.
+    const ckpt = await loadNetworkCheckpoint(`${out}/fb/latest.safetensors`);
+    assert.equal(ckpt.params.length, 360 * 128 + 128 + 128 * 128 + 128 + 128 * 2 + 2);
   } finally {
     await Deno.remove(out, { recursive: true });
   }
