@@ -48,8 +48,8 @@ export interface MakeOptions {
   frameStack?: number;
 }
 
-/** The names of {@link MakeOptions}, accepted by every env. */
-export const MAKE_OPTION_NAMES: readonly string[] = ["maxEpisodeSteps", "frameStack"];
+/** The names of {@link MakeOptions}, accepted by every env (typed as its keys). */
+export const MAKE_OPTION_NAMES: readonly (keyof MakeOptions)[] = ["maxEpisodeSteps", "frameStack"];
 
 /** Env types of the built-in ids, for typed `make`. */
 export interface BuiltinEnvs {
