@@ -9,7 +9,9 @@
  *
  * **Acting on the CPU, learning on the backend.** Actions are sampled from a CPU copy of the
  * actor (`MlpCpu`), values come from the CPU copy of the critic; the learner runs the whole
- * update phase and hands back the new parameters in one readback. Discrete actions are drawn
+ * update phase and hands back the new parameters in one readback. With env workers each
+ * worker acts for the envs it steps (`ppo_acting.ts`), bit for bit as the training thread
+ * would. Discrete actions are drawn
  * from the categorical of the logits; continuous ones from a Gaussian with a state-independent
  * log-std (`Rng.normal`), stored unclipped (their log-probability is of the sample) and
  * clipped to the action box only for the env.
@@ -34,18 +36,25 @@ import { make } from "../envs/registry.ts";
 import { Box, Discrete, type Space } from "../envs/spaces.ts";
 import type { Action, Observation } from "../envs/types.ts";
 import { makeVec, type VectorStepResult } from "../envs/vector.ts";
+import { flatSize } from "../envs/vector_types.ts";
+import { WorkerVectorEnv } from "../envs/worker_vector.ts";
 import { chooseBackend, formatDecision } from "../kernels/backend.ts";
 import { MlpCpu } from "../kernels/cpu/mlp.ts";
 import { initActorCriticParams } from "../kernels/init.ts";
 import { actorCriticLayout, type ActorCriticShape } from "../kernels/layout.ts";
 import type { ActionHead, ActorCriticConfig, ActorCriticLearner } from "../kernels/types.ts";
-import { gaussianLogProb, sampleCategorical } from "./action_distributions.ts";
 import type { Algorithm, Policy, StepPlan, TrainContext, TrainResult } from "./algorithm.ts";
 import { type Architecture, loadTrainingState, saveTrainingState } from "./checkpoint.ts";
 import { checkFinite, DivergenceError } from "./divergence.ts";
 import { explainedVariance } from "./gae.ts";
 import { bool, choice, defineSchema, type HyperOf, int, intList, real } from "./hyperparameters.ts";
 import { loadNetworkPolicy, networkPolicy } from "./policy_loading.ts";
+import {
+  allocatePpoActing,
+  createShareActor,
+  drawActingNoise,
+  type PpoActingInit,
+} from "./ppo_acting.ts";
 import { RolloutStorage } from "./rollout.ts";
 import { type MonitorCounters, networkRunMonitor } from "./run_monitor.ts";
 import { annealedLearningRate } from "./schedules.ts";
@@ -55,8 +64,8 @@ const SPECS = {
   numEnvs: int("Parallel envs (of a multi-agent env: copies, each agent a slot)", 4, 1, 4096),
   numSteps: int("Steps per env per rollout (a rollout holds numEnvs × numSteps)", 128, 1, 100_000),
   envWorkers: int(
-    "Worker threads stepping envs beside the training thread, which steps the first share " +
-      "(0: all in the training thread; at most numEnvs − 1 are used)",
+    "Worker threads acting for and stepping envs beside the training thread, which does the " +
+      "first share (0: all in the training thread; at most numEnvs − 1 are used)",
     0,
     0,
     256,
@@ -133,8 +142,9 @@ const PPO_SCHEMA = defineSchema({
     // against 230.8 ± 15.2 annealed; then ent 0.003 261.4 ± 8.2 (0.01: 258.1, 0: 255.9); then 8
     // epochs 277.6 ± 1.7 (every seed 275–279, std ≤ 24.2; 0–3 of 1,000 episodes hovering to the
     // time limit, against 2–44 before) and the first eval ≥ 200 at a median 303k steps (451k).
-    // One env worker beside the training thread keeps both cores busy while collecting: 1M
-    // steps in 23.8 s against 27.5 s (2 cores), bit for bit the same run.
+    // One env worker beside the training thread, acting for and stepping half the envs, keeps
+    // both cores busy while collecting, bit for bit the same run: 1M steps in 27.1–27.5 s
+    // against 29.5–30.4 s with the worker only stepping (acting all in the training thread).
     "LunarLander-v3": {
       numEnvs: 16,
       numSteps: 512,
@@ -250,6 +260,44 @@ function whyUnsupported(envId: string, envOptions: Record<string, unknown> = {})
   return ok ? null : "PPO/A2C need a Box observation space and Discrete or Box actions";
 }
 
+/** One acting slot's spaces, and the slots per env copy (a multi-agent env's agents). */
+interface Slot {
+  obsSize: number;
+  actionSpace: Space<Action>;
+  perCopy: number;
+}
+
+/** The {@link Slot} of env `envId`, from a probe env (one copy of a multi-agent env). */
+function probeSlot(
+  envId: string,
+  envOptions: Record<string, unknown>,
+  agentIdOneHot: boolean,
+): Slot {
+  if (isParallelEnv(envId)) {
+    const envs = new ParallelVectorEnv({ id: envId, numCopies: 1, options: envOptions }, {
+      agentIdOneHot,
+    });
+    const slot = {
+      obsSize: envs.obsSize,
+      actionSpace: envs.singleActionSpace,
+      perCopy: envs.numEnvs,
+    };
+    envs.close();
+    return slot;
+  }
+  const env = make(envId, envOptions);
+  const slot = {
+    obsSize: flatSize(env.observationSpace),
+    actionSpace: env.actionSpace,
+    perCopy: 1,
+  };
+  env.close();
+  return slot;
+}
+
+// What each env worker imports to act for its share of the envs.
+const PPO_ACTING_URL = new URL("./ppo_acting.ts", import.meta.url).href;
+
 /** PPO trains in whole rollouts: the steps are a multiple of `numEnvs × numSteps`, at least one. */
 function stepPlan(h: PpoHyper, totalSteps: number): StepPlan {
   const rollout = h.numEnvs * h.numSteps;
@@ -263,18 +311,12 @@ function stepPlan(h: PpoHyper, totalSteps: number): StepPlan {
 /** Trains PPO (`objective` `ppo`) or A2C (`a2c`); see the module documentation. */
 async function train(ctx: TrainContext<PpoHyper>, algo: "ppo" | "a2c"): Promise<TrainResult> {
   const h = ctx.hyper;
-  const envs = await makeVec(ctx.envId, h.numEnvs, {
-    options: ctx.envOptions,
-    workers: h.envWorkers,
-    stepInCaller: true,
-    autoreset: "same-step",
-    agentIdOneHot: h.agentIdOneHot,
-  });
+  // The network's shape comes from a probe: env workers need their actors before they start.
+  const slot = probeSlot(ctx.envId, ctx.envOptions, h.agentIdOneHot);
   // N slots act per step: the envs, or every agent of every copy of a multi-agent env.
-  const N = envs.numEnvs, T = h.numSteps;
-  const team = envs instanceof ParallelVectorEnv ? new TeamReturns(envs) : null;
-  const d = envs.obsSize;
-  const space = envs.singleActionSpace;
+  const N = h.numEnvs * slot.perCopy, T = h.numSteps;
+  const d = slot.obsSize;
+  const space = slot.actionSpace;
   const action: ActionHead = space instanceof Discrete
     ? { kind: "discrete", n: space.n }
     : { kind: "continuous", dim: (space as Box).size, initLogStd: h.initLogStd };
@@ -286,6 +328,22 @@ async function train(ctx: TrainContext<PpoHyper>, algo: "ppo" | "a2c"): Promise<
   };
   const arch: Architecture = { kind: "actor-critic", shape };
   const layout = actorCriticLayout(shape);
+  const box = action.kind === "discrete" ? null : space as Box;
+  const acting: PpoActingInit = {
+    shape,
+    low: box ? Array.from(box.low) : [],
+    high: box ? Array.from(box.high) : [],
+    buffers: allocatePpoActing(shape, N),
+  };
+  const envs = await makeVec(ctx.envId, h.numEnvs, {
+    options: ctx.envOptions,
+    workers: h.envWorkers,
+    stepInCaller: true,
+    autoreset: "same-step",
+    agentIdOneHot: h.agentIdOneHot,
+    ...(h.envWorkers > 0 ? { actor: { url: PPO_ACTING_URL, init: acting } } : {}),
+  });
+  const team = envs instanceof ParallelVectorEnv ? new TeamReturns(envs) : null;
   const config: ActorCriticConfig = {
     ...shape,
     objective: algo,
@@ -314,12 +372,12 @@ async function train(ctx: TrainContext<PpoHyper>, algo: "ppo" | "a2c"): Promise<
       config,
       initActorCriticParams(shape, new Rng(ctx.seed)),
     );
-    // The CPU copies share one parameter vector, refreshed in place after every update.
-    const params = (await learner.getState()).params;
-    const actor = new MlpCpu(layout.actor.spec, params, layout.actor.offset);
+    // The CPU copies (and the env workers' actors) share one parameter vector, refreshed in
+    // place after every update.
+    const { params, sampled, logProbs } = acting.buffers;
+    params.set((await learner.getState()).params);
     const critic = new MlpCpu(layout.critic.spec, params, layout.critic.offset);
     const criticOne = new MlpCpu(layout.critic.spec, params, layout.critic.offset);
-    const box = action.kind === "discrete" ? null : space as Box;
     const shared: SharedPolicyShape | null = team && {
       agents: team.envs.agents,
       agentIdOneHot: team.envs.agentIdOneHot,
@@ -353,11 +411,16 @@ async function train(ctx: TrainContext<PpoHyper>, algo: "ppo" | "a2c"): Promise<
     const aw = action.kind === "discrete" ? 1 : action.dim;
     const storage = new RolloutStorage(N, T, d, aw);
     const obs = new Float32Array(envs.reset({ seed: ctx.seed + globalStep }));
-    const envActions = action.kind === "discrete" ? new Int32Array(N) : new Float32Array(N * aw);
-    const sampled = new Float32Array(N * aw);
-    const logProbs = new Float32Array(N);
     const finalValues = new Float32Array(N);
-    const logStd = new Float64Array(action.kind === "discrete" ? 0 : aw);
+    // Acting in this thread for every env, or with env workers in each thread for its share.
+    const actor = createShareActor(acting);
+    const actions = new Float64Array(N * aw);
+    const envActions = action.kind === "discrete" ? new Int32Array(N) : new Float32Array(N * aw);
+    const actAndStep = envs instanceof WorkerVectorEnv ? () => envs.stepActing() : () => {
+      actor.act(obs, actions, 0, N);
+      envActions.set(actions);
+      return envs.step(envActions);
+    };
     // What a stop keeps: the step and counters at the end of the last completed update (the
     // episodes of a partial rollout are dropped with it, and logged again after a resume).
     let savedStep = globalStep;
@@ -380,31 +443,12 @@ async function train(ctx: TrainContext<PpoHyper>, algo: "ppo" | "a2c"): Promise<
     try {
       while (update < numUpdates && !ctx.signal.aborted) {
         const lr = annealedLearningRate(h.learningRate, update, numUpdates, h.annealLr);
-        for (let k = 0; k < logStd.length; k++) logStd[k] = params[layout.logStd.offset + k];
         // --- collect: numSteps steps of N envs, acting on the CPU copy ---
         storage.clear();
         for (let t = 0; t < T && !ctx.signal.aborted; t++) {
-          const out = actor.forward(obs, N);
-          const values = critic.forward(obs, N);
-          for (let i = 0; i < N; i++) {
-            if (action.kind === "discrete") {
-              const draw = sampleCategorical(out, i * action.n, action.n, rng.random());
-              envActions[i] = sampled[i] = draw.action;
-              logProbs[i] = draw.logProb;
-            } else {
-              let lp = 0;
-              for (let k = 0; k < aw; k++) {
-                const z = rng.normal();
-                const x = out[i * aw + k] + Math.exp(logStd[k]) * z;
-                sampled[i * aw + k] = x;
-                envActions[i * aw + k] = Math.min(Math.max(x, box!.low[k]), box!.high[k]);
-                lp += gaussianLogProb(z, logStd[k]);
-              }
-              logProbs[i] = lp;
-            }
-          }
-          storage.addDecision(obs, sampled, logProbs, values);
-          const r = envs.step(envActions);
+          drawActingNoise(shape, acting.buffers, rng);
+          const r = actAndStep();
+          storage.addDecision(obs, sampled, logProbs, acting.buffers.values);
           globalStep += h.numEnvs;
           for (let i = 0; i < N; i++) {
             finalValues[i] = 0;

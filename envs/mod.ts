@@ -104,7 +104,9 @@ export {
   type OutOfBoundsSummary,
 } from "./check_env.ts";
 export {
+  type ActorModule,
   type AutoresetMode,
+  type ShareActor,
   type VectorEnv,
   type VectorResetOptions,
   type VectorStepResult,

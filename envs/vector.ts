@@ -11,18 +11,27 @@ import { make } from "./registry.ts";
 import type { Space } from "./spaces.ts";
 import type { Action, AnyEnv, EnvSpec, Observation } from "./types.ts";
 import {
+  type ActorModule,
   allocateVectorResult,
   type AutoresetMode,
   buildSubEnvs,
   checkActions,
   flatSize,
+  type ShareActor,
   type VectorEnv,
   type VectorResetOptions,
   type VectorStepResult,
 } from "./vector_types.ts";
 import { WorkerVectorEnv } from "./worker_vector.ts";
 
-export type { AutoresetMode, VectorEnv, VectorResetOptions, VectorStepResult };
+export type {
+  ActorModule,
+  AutoresetMode,
+  ShareActor,
+  VectorEnv,
+  VectorResetOptions,
+  VectorStepResult,
+};
 
 /** Options of {@link EnvBatch}. */
 export interface EnvBatchOptions {
@@ -356,6 +365,11 @@ export interface MakeVecOptions {
    * Append each agent's one-hot index to its observation (parallel envs only; default false).
    */
   agentIdOneHot?: boolean;
+  /**
+   * With `workers > 0`: the module building each thread's actor, for
+   * `WorkerVectorEnv.stepActing` (`WorkerVectorEnvOptions.actor`).
+   */
+  actor?: ActorModule;
 }
 
 /**
@@ -403,6 +417,9 @@ export async function makeVec(
     );
   }
   if (workers === 0) {
+    if (options.actor) {
+      throw new RangeError("actor applies to vector envs with workers > 0, got workers 0");
+    }
     return new SyncVectorEnv({ id, numEnvs, options: options.options }, {
       autoreset: options.autoreset,
     });
@@ -412,5 +429,6 @@ export async function makeVec(
     workers,
     stepInCaller: options.stepInCaller,
     autoreset: options.autoreset,
+    actor: options.actor,
   });
 }

@@ -97,6 +97,52 @@ export interface VectorEnv {
   close(): void;
 }
 
+/**
+ * Picks the actions of a range of sub-envs from their observations, in the thread that steps
+ * them (`WorkerVectorEnvOptions.actor`): `act` reads rows `[start, end)` of `obs`
+ * (`numEnvs × obsSize`) and writes the same rows of `actions` (`numEnvs × actionSize`), the
+ * numbers `step` would be given: integers for a discrete action space, float32 values for a
+ * `Box`. Rows are independent, so acting on the shares in different threads gives the same
+ * actions as acting on all of them in one.
+ */
+export interface ShareActor {
+  /** Writes the actions of sub-envs `[start, end)`. */
+  act(obs: Float32Array, actions: Float64Array, start: number, end: number): void;
+}
+
+/**
+ * How each thread of a vector env builds its {@link ShareActor}: the module at `url` exports
+ * `createShareActor(init)`, which every thread calls once with its structured clone of `init`.
+ * `SharedArrayBuffer`s in `init` stay shared: through them the actors read parameters that
+ * change between calls and hand back what else they compute (log-probabilities, values).
+ */
+export interface ActorModule {
+  /** Absolute URL of the module. */
+  url: string;
+  /** The argument of its `createShareActor`; must be structured-cloneable. */
+  init: unknown;
+}
+
+/**
+ * Imports `module.url` and builds its actor (internal: what each thread of a vector env does
+ * with {@link ActorModule}). Rejects with a `TypeError` naming the module when it does not
+ * export `createShareActor`, or that does not return an object with an `act` method.
+ */
+export async function loadShareActor(module: ActorModule): Promise<ShareActor> {
+  const mod = await import(module.url);
+  const create: unknown = mod.createShareActor;
+  if (typeof create !== "function") {
+    throw new TypeError(`Actor module ${module.url} does not export a function createShareActor`);
+  }
+  const actor: unknown = create(module.init);
+  if (typeof (actor as Partial<ShareActor> | null)?.act !== "function") {
+    throw new TypeError(
+      `createShareActor of ${module.url} must return an object with an act method`,
+    );
+  }
+  return actor as ShareActor;
+}
+
 /** Number of scalars in one element of `space` (the product of its shape; 1 for a scalar). */
 export function flatSize(space: Space<unknown>): number {
   let n = 1;

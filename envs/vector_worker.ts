@@ -10,7 +10,7 @@
 import { make } from "./registry.ts";
 import type { AnyEnv } from "./types.ts";
 import { EnvBatch } from "./vector.ts";
-import { sliceVectorResult } from "./vector_types.ts";
+import { loadShareActor, type ShareActor, sliceVectorResult } from "./vector_types.ts";
 import {
   pollWhile,
   runCommand,
@@ -56,7 +56,7 @@ if ("WorkerGlobalScope" in globalThis) {
 /** Builds the sub-envs, then serves commands; `close` ends the worker without a report. */
 async function start(init: WorkerInit, close: () => void): Promise<void> {
   current = init;
-  let batch: EnvBatch;
+  let batch: EnvBatch, actor: ShareActor | undefined;
   try {
     // Side-effect imports, e.g. modules registering custom envs.
     for (const url of init.imports) await import(url);
@@ -66,18 +66,22 @@ async function start(init: WorkerInit, close: () => void): Promise<void> {
       autoreset: init.autoreset,
       firstIndex: init.start,
     });
+    if (init.actor) actor = await loadShareActor(init.actor);
   } catch (err) {
     scope.postMessage({ type: "error", error: serialize(err, init) });
     close();
     return;
   }
   scope.postMessage({ type: "ready" });
-  serve(batch, init);
+  serve(batch, init, actor && (() => actor.act(init.out.obs, init.actions, init.start, init.end)));
   close();
 }
 
-/** The command loop: blocks this worker's thread in `Atomics.wait` between commands. */
-function serve(batch: EnvBatch, init: WorkerInit): void {
+/**
+ * The command loop: blocks this worker's thread in `Atomics.wait` between commands. `act`
+ * writes this share's actions, for `CMD_ACT_STEP`.
+ */
+function serve(batch: EnvBatch, init: WorkerInit, act: (() => void) | undefined): void {
   const ctrl = init.control, b = init.worker * P.CTRL_STRIDE;
   const actions = init.actions.subarray(
     init.start * batch.actionSize,
@@ -96,7 +100,7 @@ function serve(batch: EnvBatch, init: WorkerInit): void {
     const cmd = Atomics.load(ctrl, b + P.CMD);
     let status: number = P.STATUS_OK;
     try {
-      runCommand(batch, cmd, actions, init.seed[0]);
+      runCommand(batch, cmd, actions, init.seed[0], act);
     } catch (err) {
       writeError(init, serialize(err, init));
       status = P.STATUS_ERROR;

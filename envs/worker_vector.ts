@@ -5,7 +5,9 @@
  * blocks the calling thread in `Atomics.wait` until each has stepped its share into shared
  * result arrays. No message is posted per step, so the cost per step is a few microseconds
  * per worker, paid once per batch: give each worker many sub-envs. With `stepInCaller` the
- * calling thread steps the first share itself while it waits for the others.
+ * calling thread steps the first share itself while it waits for the others. With an `actor`
+ * module, `stepActing` has every thread pick its own share's actions before stepping it, so
+ * that acting is spread over the threads too.
  *
  * A worker that exits (`self.close()`, `Deno.exit`) announces it in shared memory on its way
  * out, and the waits have a deadline (`stepTimeoutMs`), so that a broken worker makes the
@@ -17,11 +19,14 @@ import type { Space } from "./spaces.ts";
 import type { Action, EnvSpec, Observation } from "./types.ts";
 import { EnvBatch } from "./vector.ts";
 import {
+  type ActorModule,
   allocateVectorResult,
   type AutoresetMode,
   checkActions,
   checkNumEnvs,
   flatSize,
+  loadShareActor,
+  type ShareActor,
   sliceVectorResult,
   type VectorEnv,
   type VectorResetOptions,
@@ -58,6 +63,7 @@ export const WORKER_PROTOCOL = {
   CMD_RESET: 2,
   CMD_RESET_SEED: 3,
   CMD_CLOSE: 4,
+  CMD_ACT_STEP: 5,
   STATUS_OK: 0,
   STATUS_ERROR: 1,
   STATUS_EXITED: 2,
@@ -76,6 +82,8 @@ export interface WorkerInit {
   options: Record<string, unknown>;
   /** Module URLs to import before `make` (they may register envs). */
   imports: string[];
+  /** The module that builds this worker's actor, if the vector env acts in its threads. */
+  actor?: ActorModule;
   /** Autoreset mode. */
   autoreset: AutoresetMode;
   /** First sub-env (inclusive) of this worker's share. */
@@ -158,6 +166,11 @@ export interface WorkerVectorEnvOptions {
    */
   imports?: readonly (string | URL)[];
   /**
+   * Where each thread builds the actor of its share, for `stepActing`: the module is imported
+   * in this thread (which checks it) and in every worker. Without it `stepActing` throws.
+   */
+  actor?: ActorModule;
+  /**
    * Milliseconds a worker may take over one `step` or `reset` before it counts as stuck and
    * the call throws a {@link VectorWorkerError}; default 10 000, `Infinity` to wait forever.
    * A worker that exits is noticed at once, whatever this is.
@@ -208,6 +221,7 @@ const COMMAND_NAMES: Record<number, string> = {
   [P.CMD_RESET]: "reset",
   [P.CMD_RESET_SEED]: "reset",
   [P.CMD_CLOSE]: "close",
+  [P.CMD_ACT_STEP]: "step",
 };
 
 /** Rebuilds an error from a worker with the same type and message. */
@@ -272,16 +286,21 @@ function formatMs(ms: number): string {
 
 /**
  * Runs command `cmd` of `WORKER_PROTOCOL` on `batch` (internal): what a worker does with a
- * command, and the caller with its own share.
+ * command, and the caller with its own share. `act` writes the share's actions (`stepActing`).
  */
 export function runCommand(
   batch: EnvBatch,
   cmd: number,
   actions: Float64Array,
   seed: number,
+  act: (() => void) | undefined,
 ): void {
   if (cmd === P.CMD_STEP) batch.step(actions);
-  else if (cmd === P.CMD_RESET) batch.reset();
+  else if (cmd === P.CMD_ACT_STEP) {
+    if (act === undefined) throw new TypeError("This vector env was made without an actor");
+    act();
+    batch.step(actions);
+  } else if (cmd === P.CMD_RESET) batch.reset();
   else if (cmd === P.CMD_RESET_SEED) batch.reset(seed);
   else if (cmd === P.CMD_CLOSE) batch.close();
   else throw new RangeError(`Unknown vector env worker command ${cmd}`);
@@ -355,6 +374,9 @@ export class WorkerVectorEnv implements VectorEnv {
   readonly #out: VectorStepResult;
   // The calling thread's share (stepInCaller), envs [0, caller.envs.length).
   readonly #caller: EnvBatch | undefined;
+  // Whether the threads act (an actor module), and the caller share's acting.
+  readonly #acts: boolean;
+  readonly #callerAct: (() => void) | undefined;
   // Whether this vector env's threads fit the cores (then polls may pay).
   readonly #mayPoll: boolean;
   #polling = false;
@@ -379,6 +401,8 @@ export class WorkerVectorEnv implements VectorEnv {
       workers: Worker[];
       ranges: WorkerRange[];
       caller: EnvBatch | undefined;
+      callerActor: ShareActor | undefined;
+      acts: boolean;
       mayPoll: boolean;
       stepTimeoutMs: number;
       shared: Omit<
@@ -398,6 +422,10 @@ export class WorkerVectorEnv implements VectorEnv {
     this.#workers = init.workers;
     this.#ranges = init.ranges;
     this.#caller = init.caller;
+    this.#acts = init.acts;
+    const { callerActor, caller } = init;
+    this.#callerAct = callerActor && caller &&
+      (() => callerActor.act(init.shared.out.obs, init.shared.actions, 0, caller.envs.length));
     this.#mayPoll = init.mayPoll;
     this.#stepTimeoutMs = init.stepTimeoutMs;
     this.#control = init.shared.control;
@@ -452,6 +480,8 @@ export class WorkerVectorEnv implements VectorEnv {
     const envOptions = options.options ?? {};
     // Imported here too, so that the probe below sees envs those modules register.
     for (const url of imports) await import(url);
+    // Built here first, so that a broken module fails here, with its own error.
+    const callerActor = options.actor && await loadShareActor(options.actor);
     // A probe env in this thread gives the spaces and reports a bad id or option at once.
     const probe = make(id, envOptions);
     const observationSpace = probe.observationSpace, actionSpace = probe.actionSpace;
@@ -518,6 +548,7 @@ export class WorkerVectorEnv implements VectorEnv {
         id,
         options: envOptions,
         imports,
+        actor: options.actor,
         autoreset,
         start,
         end,
@@ -576,6 +607,8 @@ export class WorkerVectorEnv implements VectorEnv {
       workers,
       ranges,
       caller,
+      callerActor,
+      acts: options.actor !== undefined,
       mayPoll: polls,
       stepTimeoutMs,
       shared,
@@ -599,6 +632,21 @@ export class WorkerVectorEnv implements VectorEnv {
     checkActions(actions, this.numEnvs * this.actionSize);
     this.#actions.set(actions);
     this.#run(P.CMD_STEP);
+    return this.#out;
+  }
+
+  /**
+   * Steps every sub-env with the actions its thread's actor picks from the current
+   * observations (the `actor` option): the caller's share acts and steps in this thread while
+   * each worker acts and steps its own. The result is that of `step` with the actions all
+   * actors wrote into one array. Throws a `TypeError` if the vector env has no actor.
+   */
+  stepActing(): VectorStepResult {
+    this.#checkUsable();
+    if (!this.#acts) {
+      throw new TypeError("stepActing() needs a vector env created with the actor option");
+    }
+    this.#run(P.CMD_ACT_STEP);
     return this.#out;
   }
 
@@ -652,7 +700,7 @@ export class WorkerVectorEnv implements VectorEnv {
     let callerError: { error: unknown } | undefined;
     if (this.#caller) {
       try {
-        runCommand(this.#caller, cmd, this.#actions, this.#seed[0]);
+        runCommand(this.#caller, cmd, this.#actions, this.#seed[0], this.#callerAct);
       } catch (error) {
         callerError = { error };
       }

@@ -9,6 +9,7 @@ import {
 } from "./_faulty_envs_testing.ts";
 import { Discrete } from "./spaces.ts";
 import { type AutoresetMode, makeVec, SyncVectorEnv, type VectorEnv } from "./vector.ts";
+import { loadShareActor } from "./vector_types.ts";
 import {
   VectorWorkerError,
   WORKER_PROTOCOL,
@@ -321,6 +322,102 @@ Deno.test("step before reset and errors while building envs reject cleanly", asy
     () => WorkerVectorEnv.create("CartPole-v1", 2, { autoreset: "later" as AutoresetMode }),
     /autoreset must be "next-step" or "same-step", got "later"/,
   );
+});
+
+/**
+ * An actor module for `stepActing`: pushes CartPole's pole the wrong way (short episodes),
+ * and records in `init.actedBy[i]` which thread acted for env `i` (0: the calling thread,
+ * w + 1: worker w). `init.failIn` names a worker whose actor throws.
+ */
+const TEST_ACTOR = "data:application/javascript," + encodeURIComponent(`
+export function createShareActor(init) {
+  const m = /^eagle-vector-env-(\\d+)$/.exec(globalThis.name ?? "");
+  const thread = m ? Number(m[1]) + 1 : 0;
+  return {
+    act(obs, actions, start, end) {
+      if (m && init.failIn === Number(m[1])) throw new RangeError("actor refuses in worker " + m[1]);
+      for (let i = start; i < end; i++) {
+        actions[i] = obs[i * 4 + 2] > 0 ? 0 : 1;
+        init.actedBy[i] = thread;
+      }
+    },
+  };
+}
+`);
+
+Deno.test("stepActing: each thread acts for its share, bit for bit as acting in one thread", async () => {
+  const numEnvs = 7;
+  const actedBy = new Int32Array(new SharedArrayBuffer(4 * numEnvs));
+  const here = await loadShareActor({ url: TEST_ACTOR, init: { actedBy } });
+  const same = (x: ArrayLike<number>, y: ArrayLike<number>, what: string) => {
+    for (let i = 0; i < x.length; i++) {
+      if (!Object.is(x[i], y[i])) assert.fail(`${what}[${i}]: ${x[i]} !== ${y[i]}`);
+    }
+  };
+  for (
+    const { workers, stepInCaller, owners } of [
+      { workers: 1, stepInCaller: true, owners: [0, 0, 0, 0, 1, 1, 1] },
+      { workers: 2, stepInCaller: true, owners: [0, 0, 0, 1, 1, 2, 2] },
+      { workers: 2, stepInCaller: false, owners: [1, 1, 1, 1, 2, 2, 2] },
+    ]
+  ) {
+    using sync = new SyncVectorEnv({ id: "CartPole-v1", numEnvs }, { autoreset: "same-step" });
+    using vec = await WorkerVectorEnv.create("CartPole-v1", numEnvs, {
+      workers,
+      stepInCaller,
+      autoreset: "same-step",
+      actor: { url: TEST_ACTOR, init: { actedBy } },
+    });
+    const obs = new Float32Array(sync.reset({ seed: 5 }));
+    vec.reset({ seed: 5 });
+    const actions = new Float64Array(numEnvs), ints = new Int32Array(numEnvs);
+    let ended = 0;
+    for (let t = 0; t < 200; t++) {
+      here.act(obs, actions, 0, numEnvs);
+      ints.set(actions);
+      const a = sync.step(ints);
+      actedBy.fill(-1);
+      const b = vec.stepActing();
+      assert.deepEqual([...actedBy], owners);
+      for (const key of Object.keys(a) as (keyof typeof a)[]) same(a[key], b[key], `${t} ${key}`);
+      obs.set(a.obs);
+      for (let i = 0; i < numEnvs; i++) ended += a.terminated[i] | a.truncated[i];
+    }
+    assert.ok(ended > 50, `${ended} episodes ended`);
+  }
+});
+
+Deno.test("stepActing: a missing or broken actor is a clear error", async () => {
+  using plain = await WorkerVectorEnv.create("CartPole-v1", 2, { workers: 1 });
+  plain.reset({ seed: 1 });
+  assert.throws(() => plain.stepActing(), {
+    name: "TypeError",
+    message: "stepActing() needs a vector env created with the actor option",
+  });
+  const none = "data:application/javascript,export const x = 1;";
+  await assert.rejects(
+    () => WorkerVectorEnv.create("CartPole-v1", 2, { workers: 1, actor: { url: none, init: 0 } }),
+    {
+      name: "TypeError",
+      message: `Actor module ${none} does not export a function createShareActor`,
+    },
+  );
+  await assert.rejects(() => makeVec("CartPole-v1", 2, { actor: { url: TEST_ACTOR, init: {} } }), {
+    name: "RangeError",
+    message: "actor applies to vector envs with workers > 0, got workers 0",
+  });
+  // An actor that throws in a worker: its error reaches the caller, as a sub-env's would.
+  const actedBy = new Int32Array(new SharedArrayBuffer(16));
+  using vec = await WorkerVectorEnv.create("CartPole-v1", 4, {
+    workers: 1,
+    stepInCaller: true,
+    actor: { url: TEST_ACTOR, init: { actedBy, failIn: 0 } },
+  });
+  vec.reset({ seed: 1 });
+  assert.throws(() => vec.stepActing(), {
+    name: "RangeError",
+    message: "actor refuses in worker 0",
+  });
 });
 
 Deno.test("makeVec with workers gives a WorkerVectorEnv; close() is idempotent and final", async () => {

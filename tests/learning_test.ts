@@ -122,6 +122,30 @@ Deno.test("PPO solves CartPole-v1 (greedy 20-episode mean ≥ 475) from seed 1",
   }
 });
 
+Deno.test("PPO with env workers acting for their envs trains bit for bit as in one thread", async () => {
+  // 5 envs: the training thread acts for and steps 3 of them, the worker 2 (or 1 and 1).
+  const hyper = { numEnvs: 5, numSteps: 128, evalEvery: 1280 };
+  const runs = [
+    await train("ppo", 3840, 2, { ...hyper, envWorkers: 0 }),
+    await train("ppo", 3840, 2, { ...hyper, envWorkers: 1 }),
+    await train("ppo", 3840, 2, { ...hyper, envWorkers: 2 }),
+  ];
+  try {
+    const [one, ...others] = await Promise.all(runs.map(async (run) => ({
+      metrics: (await readMetrics(run.dir)).map(({ wall_time: _, "charts/sps": _sps, ...r }) => r),
+      best: await Deno.readFile(`${run.dir}/best.safetensors`),
+    })));
+    assert.equal(one.metrics.length, 6);
+    assert.equal(one.metrics.filter((r) => "eval/mean_return" in r).length, 3);
+    for (const other of others) {
+      assert.deepEqual(other.metrics, one.metrics);
+      assert.deepEqual(other.best, one.best);
+    }
+  } finally {
+    for (const run of runs) await Deno.remove(run.dir, { recursive: true });
+  }
+});
+
 Deno.test("DQN learns CartPole-v1 (greedy 20-episode mean ≥ 400) from seed 1", async () => {
   const run = await train("dqn", 30_000, 1);
   try {
