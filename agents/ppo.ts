@@ -70,6 +70,13 @@ const SPECS = {
     0,
     256,
   ),
+  learnerThreads: int(
+    "CPU threads per gradient step: 2 trains the critic in a worker thread beside the actor, " +
+      "with the same results (1 when several runs share the cores; the WebGPU learner ignores it)",
+    1,
+    1,
+    2,
+  ),
   agentIdOneHot: bool("Append each agent's one-hot index to its observation (multi-agent)", false),
   learningRate: real("Initial Adam step size", 2.5e-4, {
     min: 0,
@@ -142,13 +149,15 @@ const PPO_SCHEMA = defineSchema({
     // against 230.8 ± 15.2 annealed; then ent 0.003 261.4 ± 8.2 (0.01: 258.1, 0: 255.9); then 8
     // epochs 277.6 ± 1.7 (every seed 275–279, std ≤ 24.2; 0–3 of 1,000 episodes hovering to the
     // time limit, against 2–44 before) and the first eval ≥ 200 at a median 303k steps (451k).
-    // One env worker beside the training thread, acting for and stepping half the envs, keeps
-    // both cores busy while collecting, bit for bit the same run: 1M steps in 27.1–27.5 s
-    // against 29.5–30.4 s with the worker only stepping (acting all in the training thread).
+    // Both cores busy, bit for bit the same run: one env worker acts for and steps half the
+    // envs while collecting (1M steps in 27.1–27.5 s against 29.5–30.4 s with the worker only
+    // stepping), and the critic learns in its own thread beside the actor (22.0–23.1 s against
+    // 27.6–27.9 s).
     "LunarLander-v3": {
       numEnvs: 16,
       numSteps: 512,
       envWorkers: 1,
+      learnerThreads: 2,
       learningRate: 3e-4,
       annealLr: false,
       gamma: 0.999,
@@ -167,6 +176,7 @@ const PPO_SCHEMA = defineSchema({
       numEnvs: 16,
       numSteps: 512,
       envWorkers: 1,
+      learnerThreads: 2,
       learningRate: 3e-4,
       annealLr: false,
       gamma: 0.999,
@@ -357,6 +367,7 @@ async function train(ctx: TrainContext<PpoHyper>, algo: "ppo" | "a2c"): Promise<
     numMinibatches: h.numMinibatches,
     adam: { learningRate: h.learningRate, eps: h.adamEps },
     seed: ctx.seed,
+    threads: h.learnerThreads === 2 ? 2 : 1,
   };
   // `auto` measures this learner on each backend (cached per adapter and shape).
   const { backend, decision } = await chooseBackend(ctx.device, {

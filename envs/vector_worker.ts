@@ -7,12 +7,12 @@
  * it cannot fail. Not meant to be imported: it acts only when loaded as a worker.
  * @module
  */
+import { pollWhile } from "../core/poll.ts";
 import { make } from "./registry.ts";
 import type { AnyEnv } from "./types.ts";
 import { EnvBatch } from "./vector.ts";
 import { loadShareActor, type ShareActor, sliceVectorResult } from "./vector_types.ts";
 import {
-  pollWhile,
   runCommand,
   type SerializedError,
   WORKER_PROTOCOL as P,

@@ -14,6 +14,7 @@
  * caller throw a {@link VectorWorkerError} instead of blocking forever.
  * @module
  */
+import { pollWhile } from "../core/poll.ts";
 import { make } from "./registry.ts";
 import type { Space } from "./spaces.ts";
 import type { Action, EnvSpec, Observation } from "./types.ts";
@@ -304,21 +305,6 @@ export function runCommand(
   else if (cmd === P.CMD_RESET_SEED) batch.reset(seed);
   else if (cmd === P.CMD_CLOSE) batch.close();
   else throw new RangeError(`Unknown vector env worker command ${cmd}`);
-}
-
-/**
- * Polls `words[index]` while it equals `value`, for at most `ms` milliseconds (internal), and
- * returns the last value read: the busy wait before an `Atomics.wait`.
- */
-export function pollWhile(words: Int32Array, index: number, value: number, ms: number): number {
-  let v = Atomics.load(words, index);
-  if (v !== value) return v;
-  const until = performance.now() + ms;
-  for (let i = 1;; i++) {
-    Atomics.pause();
-    v = Atomics.load(words, index);
-    if (v !== value || ((i & 63) === 0 && performance.now() > until)) return v;
-  }
 }
 
 /** A worker's contiguous share of the sub-envs, `[start, end)`. */

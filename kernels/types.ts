@@ -177,6 +177,11 @@ export interface ActorCriticConfig {
   adam: AdamConfig;
   /** Seed of the minibatch shuffler. */
   seed: number;
+  /**
+   * CPU threads per gradient step: 2 trains the critic in a worker thread beside the actor
+   * (the same results bit for bit); default 1. The WebGPU backend ignores it.
+   */
+  threads?: 1 | 2;
 }
 
 /** One rollout of `size` samples, flattened over time and envs. */

@@ -95,6 +95,9 @@ export function validateActorCriticConfig(config: ActorCriticConfig): void {
   }
   validateMaxGradNorm(config.maxGradNorm);
   validateAdam(config.adam);
+  if (config.threads !== undefined && config.threads !== 1 && config.threads !== 2) {
+    throw new RangeError(`threads must be 1 or 2, got ${config.threads}`);
+  }
 }
 
 /**

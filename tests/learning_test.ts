@@ -122,13 +122,15 @@ Deno.test("PPO solves CartPole-v1 (greedy 20-episode mean ≥ 475) from seed 1",
   }
 });
 
-Deno.test("PPO with env workers acting for their envs trains bit for bit as in one thread", async () => {
+Deno.test("PPO with env workers and a critic thread trains bit for bit as in one thread", async () => {
   // 5 envs: the training thread acts for and steps 3 of them, the worker 2 (or 1 and 1).
   const hyper = { numEnvs: 5, numSteps: 128, evalEvery: 1280 };
   const runs = [
     await train("ppo", 3840, 2, { ...hyper, envWorkers: 0 }),
     await train("ppo", 3840, 2, { ...hyper, envWorkers: 1 }),
     await train("ppo", 3840, 2, { ...hyper, envWorkers: 2 }),
+    await train("ppo", 3840, 2, { ...hyper, envWorkers: 1, learnerThreads: 2 }),
+    await train("ppo", 3840, 2, { ...hyper, envWorkers: 0, learnerThreads: 2 }),
   ];
   try {
     const [one, ...others] = await Promise.all(runs.map(async (run) => ({

@@ -1,7 +1,10 @@
 /**
  * PPO / A2C learning on the CPU: epochs over a rollout in counter-RNG minibatch order, the
  * actor-critic loss, backprop through both nets on the WebAssembly kernels, one global-norm
- * clip across actor, critic and log-std, and Adam.
+ * clip across actor, critic and log-std, and Adam. With `threads: 2` the critic may train in
+ * a worker thread beside the actor (`critic_thread.ts`), with the same results bit for bit:
+ * the learner times its updates both ways and keeps the faster (`measured_choice.ts`), since
+ * the second thread only pays while it has a core to itself.
  * @module
  */
 
@@ -28,7 +31,10 @@ import {
   LOSS_STAT_COUNT,
   LossStat,
   type Minibatch,
+  policyLoss,
 } from "./actor_critic_loss.ts";
+import { CriticThread } from "./critic_thread.ts";
+import { MeasuredChoice } from "./measured_choice.ts";
 import { CpuOptimizer, HostParams, type TrainedBlock } from "./optimizer.ts";
 import { settle } from "./_settle.ts";
 
@@ -38,7 +44,12 @@ export class CpuActorCriticLearner implements ActorCriticLearner {
   readonly #layout: ActorCriticLayout;
   readonly #actionWidth: number;
   readonly #actor: WasmMlpTrainer;
+  /** The critic in this thread: trained here, or holding its state while the thread trains. */
   readonly #critic: WasmMlpTrainer;
+  /** The critic's own thread, if `threads` is 2, and whether it trains the critic now. */
+  readonly #thread: CriticThread | null;
+  #threaded = false;
+  readonly #choice = new MeasuredChoice();
   /** The log-std of a Gaussian head (no values for a discrete one). */
   readonly #logStd: HostParams;
   readonly #opt: CpuOptimizer;
@@ -52,8 +63,12 @@ export class CpuActorCriticLearner implements ActorCriticLearner {
   #adv = new Float64Array(0);
   #destroyed = false;
 
-  /** A learner starting from `params` (layout of `actorCriticLayout(config)`). */
-  constructor(config: ActorCriticConfig, params: Float32Array) {
+  /**
+   * A learner starting from `params` (layout of `actorCriticLayout(config)`), all in this
+   * thread; {@link CpuActorCriticLearner.create} also starts the critic's thread when
+   * `config.threads` is 2.
+   */
+  constructor(config: ActorCriticConfig, params: Float32Array, criticThread?: CriticThread) {
     validateActorCriticConfig(config);
     this.#config = config;
     const layout = actorCriticLayout(config);
@@ -64,6 +79,7 @@ export class CpuActorCriticLearner implements ActorCriticLearner {
       params.subarray(b.offset, b.offset + b.count);
     this.#actor = new WasmMlpTrainer(layout.actor.spec, block(layout.actor));
     this.#critic = new WasmMlpTrainer(layout.critic.spec, block(layout.critic));
+    this.#thread = criticThread ?? null;
     this.#logStd = new HostParams(block(layout.logStd));
     const blocks: TrainedBlock[] = [
       { offset: layout.actor.offset, net: this.#actor },
@@ -72,6 +88,25 @@ export class CpuActorCriticLearner implements ActorCriticLearner {
     if (layout.logStd.count > 0) blocks.push({ offset: layout.logStd.offset, host: this.#logStd });
     this.#opt = new CpuOptimizer(blocks);
     this.#mb = allocMinibatch(0, config.obsSize, this.#actionWidth);
+  }
+
+  /** A learner from `params`; with `config.threads` 2 its critic trains in a worker thread. */
+  static async create(
+    config: ActorCriticConfig,
+    params: Float32Array,
+  ): Promise<CpuActorCriticLearner> {
+    validateActorCriticConfig(config);
+    if ((config.threads ?? 1) === 1) return new CpuActorCriticLearner(config, params);
+    const layout = actorCriticLayout(config);
+    validateParamCount(params, layout.total);
+    const { offset, count } = layout.critic;
+    const thread = await CriticThread.start(config, params.slice(offset, offset + count));
+    try {
+      return new CpuActorCriticLearner(config, params, thread);
+    } catch (err) {
+      thread.destroy();
+      throw err;
+    }
   }
 
   #alive(): void {
@@ -106,6 +141,11 @@ export class CpuActorCriticLearner implements ActorCriticLearner {
       const perm = this.#perm;
       const sums = new Float64Array(LOSS_STAT_COUNT);
       const stats = this.#lossStats;
+      const way = this.#thread ? this.#choice.next() : 0;
+      this.#moveCritic(way === 1);
+      const thread = this.#threaded ? this.#thread : null;
+      const t0 = performance.now();
+      thread?.beginUpdate(rollout, learningRate, this.#opt.adamStep);
       for (let epoch = 0; epoch < updateEpochs; epoch++) {
         // Global epoch index: see kernels/counter_rng.ts.
         fillPermutation(perm, n, seed, Math.floor(this.#opt.adamStep / numMinibatches));
@@ -125,7 +165,10 @@ export class CpuActorCriticLearner implements ActorCriticLearner {
           for (let k = 0; k < LOSS_STAT_COUNT; k++) sums[k] += stats[k];
         }
       }
+      // The critic's thread summed its value losses in the same order.
+      if (thread) sums[LossStat.value] = thread.endUpdate();
       const steps = updateEpochs * numMinibatches;
+      if (this.#thread) this.#choice.record(way, (performance.now() - t0) / steps);
       return {
         policyLoss: sums[LossStat.policy] / steps,
         valueLoss: sums[LossStat.value] / steps,
@@ -137,11 +180,35 @@ export class CpuActorCriticLearner implements ActorCriticLearner {
     });
   }
 
-  /** One gradient step on the gathered minibatch `mb` of `batch` samples. */
+  /**
+   * One gradient step on the gathered minibatch `mb` of `batch` samples (with a critic thread,
+   * the actor's half: the optimizer waits there for the critic's gradient norm).
+   */
   #step(mb: Minibatch, batch: number, lr: number): void {
     const config = this.#config;
     this.#actor.forward(mb.obs, batch, this.#actorOut);
-    this.#critic.forward(mb.obs, batch, this.#values);
+    const critic = this.#critic;
+    if (this.#threaded) {
+      this.#opt.zeroGrads();
+      policyLoss(
+        config,
+        config.action,
+        batch,
+        this.#actorOut,
+        this.#logStd.params,
+        0,
+        mb,
+        this.#dActor,
+        this.#logStd.grads,
+        0,
+        this.#adv,
+        this.#lossStats,
+      );
+      this.#actor.backward(this.#dActor);
+      this.#opt.step(config.adam, lr, config.maxGradNorm);
+      return;
+    }
+    critic.forward(mb.obs, batch, this.#values);
     // The loss writes the log-std gradient; the nets' gradients accumulate from zero.
     this.#opt.zeroGrads();
     actorCriticLoss(
@@ -161,8 +228,25 @@ export class CpuActorCriticLearner implements ActorCriticLearner {
       this.#lossStats,
     );
     this.#actor.backward(this.#dActor);
-    this.#critic.backward(this.#dValues);
+    critic.backward(this.#dValues);
     this.#opt.step(config.adam, lr, config.maxGradNorm);
+  }
+
+  /**
+   * Moves the critic's training into its thread (`threaded`) or back into this one, with its
+   * parameters, Adam moments and step count: both compute the same steps.
+   */
+  #moveCritic(threaded: boolean): void {
+    if (threaded === this.#threaded) return;
+    const offset = this.#layout.critic.offset, thread = this.#thread!;
+    if (threaded) {
+      thread.setState(this.#critic.getState());
+      this.#opt.replace({ offset, remote: thread });
+    } else {
+      this.#critic.setState({ ...thread.getState(), adamStep: this.#opt.adamStep });
+      this.#opt.replace({ offset, net: this.#critic });
+    }
+    this.#threaded = threaded;
   }
 
   /** Copies of the parameters, Adam moments and step count. */
@@ -180,8 +264,9 @@ export class CpuActorCriticLearner implements ActorCriticLearner {
     this.#opt.setState(state);
   }
 
-  /** Drops the buffers; later calls throw. */
+  /** Drops the buffers and stops the critic's thread; later calls throw. */
   destroy(): void {
     this.#destroyed = true;
+    this.#thread?.destroy();
   }
 }

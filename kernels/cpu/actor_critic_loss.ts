@@ -70,10 +70,9 @@ const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
  * continuous heads only. Overwrites `dActor` (`batch × size`),
  * `dValues` (`batch`) and, for continuous heads, `grads[dLogStdOffset..+dim)` with the
  * gradients of the total loss; `advScratch` (`batch`) receives the (normalised) advantages.
- * Writes the statistics (see `LossStat`) into `stats` and returns the total loss.
- *
- * Advantage normalisation uses the unbiased std; a minibatch of 1 has none, and its
- * normalised advantage is 0 (`(A − mean) = 0`), where PyTorch would produce NaN.
+ * Writes the statistics (see `LossStat`) into `stats` and returns the total loss: the
+ * {@link policyLoss} and {@link valueLoss} of the minibatch, which touch disjoint outputs, so
+ * that a learner may compute them in different threads.
  */
 export function actorCriticLoss(
   settings: PolicyLossSettings,
@@ -91,7 +90,50 @@ export function actorCriticLoss(
   advScratch: Float64Array,
   stats: Float64Array,
 ): number {
-  const { clipCoef, entCoef, vfCoef } = settings;
+  policyLoss(
+    settings,
+    action,
+    batch,
+    actorOut,
+    logStd,
+    logStdOffset,
+    data,
+    dActor,
+    grads,
+    dLogStdOffset,
+    advScratch,
+    stats,
+  );
+  valueLoss(settings, batch, values, data, dValues, stats);
+  const total = stats[LossStat.policy] - settings.entCoef * stats[LossStat.entropy] +
+    settings.vfCoef * stats[LossStat.value];
+  stats[LossStat.total] = total;
+  return total;
+}
+
+/**
+ * The policy part of {@link actorCriticLoss}: the clipped surrogate (or `−A·log π`) and the
+ * entropy bonus. Writes `dActor`, the log-std gradient, the advantages into `advScratch` and
+ * the `policy`, `entropy`, `approxKl` and `clipFraction` statistics.
+ *
+ * Advantage normalisation uses the unbiased std; a minibatch of 1 has none, and its
+ * normalised advantage is 0 (`(A − mean) = 0`), where PyTorch would produce NaN.
+ */
+export function policyLoss(
+  settings: PolicyLossSettings,
+  action: ActionHead,
+  batch: number,
+  actorOut: Floats,
+  logStd: Floats,
+  logStdOffset: number,
+  data: Minibatch,
+  dActor: Float64Array,
+  grads: Float64Array,
+  dLogStdOffset: number,
+  advScratch: Float64Array,
+  stats: Float64Array,
+): void {
+  const { clipCoef, entCoef } = settings;
   const ppo = settings.objective === "ppo";
   const invB = 1 / batch;
 
@@ -115,7 +157,6 @@ export function actorCriticLoss(
     for (let d = 0; d < size; d++) grads[dLogStdOffset + d] = 0;
   }
   let pgSum = 0;
-  let vSum = 0;
   let entSum = 0;
   let klSum = 0;
   let clipped = 0;
@@ -183,7 +224,29 @@ export function actorCriticLoss(
         grads[dLogStdOffset + d] += gLogp * (diff * diff * invVar - 1) - entCoef * invB;
       }
     }
+  }
+  stats[LossStat.policy] = pgSum * invB;
+  stats[LossStat.entropy] = entSum * invB;
+  stats[LossStat.approxKl] = klSum * invB;
+  stats[LossStat.clipFraction] = clipped * invB;
+}
 
+/**
+ * The value part of {@link actorCriticLoss}: `½(v − R)²` (or its clipped form around the old
+ * values) weighted by `vfCoef`. Writes `dValues` and the `value` statistic.
+ */
+export function valueLoss(
+  settings: PolicyLossSettings,
+  batch: number,
+  values: Floats,
+  data: Minibatch,
+  dValues: Float64Array,
+  stats: Float64Array,
+): void {
+  const { clipCoef, vfCoef } = settings;
+  const invB = 1 / batch;
+  let vSum = 0;
+  for (let i = 0; i < batch; i++) {
     // --- value loss ---
     const v = values[i];
     const R = data.returns[i];
@@ -204,15 +267,5 @@ export function actorCriticLoss(
       dValues[i] = vfCoef * (v - R) * invB;
     }
   }
-  const pg = pgSum * invB;
-  const vLoss = vSum * invB;
-  const ent = entSum * invB;
-  const total = pg - entCoef * ent + vfCoef * vLoss;
-  stats[LossStat.total] = total;
-  stats[LossStat.policy] = pg;
-  stats[LossStat.value] = vLoss;
-  stats[LossStat.entropy] = ent;
-  stats[LossStat.approxKl] = klSum * invB;
-  stats[LossStat.clipFraction] = clipped * invB;
-  return total;
+  stats[LossStat.value] = vSum * invB;
 }

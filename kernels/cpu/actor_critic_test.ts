@@ -4,33 +4,13 @@ import { permuteIndex } from "../counter_rng.ts";
 import { initActorCriticParams } from "../init.ts";
 import { actorCriticLayout } from "../layout.ts";
 import type { ActionHead, ActorCriticConfig, Rollout } from "../types.ts";
+import { actorCriticTestConfig as config } from "./_actor_critic_testing.ts";
 import { assertClose, maxAbs, numericalGrad, randomArray } from "./_grad_check.ts";
 import { CpuActorCriticLearner } from "./actor_critic.ts";
 import { allocMinibatch } from "./actor_critic_loss.ts";
 import { mlpForward } from "./mlp.ts";
 import { adamUpdate, clipGradNorm } from "./optim.ts";
 import { ReferenceActorCriticGradient } from "./reference_gradients.ts";
-
-function config(action: ActionHead, overrides: Partial<ActorCriticConfig> = {}): ActorCriticConfig {
-  return {
-    obsSize: 3,
-    action,
-    hidden: [8, 8],
-    activation: "tanh",
-    objective: "ppo",
-    clipCoef: 0.2,
-    clipValueLoss: true,
-    entCoef: 0.01,
-    vfCoef: 0.5,
-    maxGradNorm: 0.5,
-    normAdvantages: true,
-    updateEpochs: 4,
-    numMinibatches: 2,
-    adam: { learningRate: 0.01, eps: 1e-5 },
-    seed: 9,
-    ...overrides,
-  };
-}
 
 const DISCRETE: ActionHead = { kind: "discrete", n: 3 };
 const CONTINUOUS: ActionHead = { kind: "continuous", dim: 2, initLogStd: -0.3 };

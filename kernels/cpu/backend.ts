@@ -43,7 +43,7 @@ export class CpuBackend implements Backend {
     config: ActorCriticConfig,
     params: Float32Array,
   ): Promise<ActorCriticLearner> {
-    return Promise.resolve(new CpuActorCriticLearner(config, params));
+    return CpuActorCriticLearner.create(config, params);
   }
 
   /** Nothing to release. */

@@ -31,20 +31,41 @@ export class HostParams {
   }
 }
 
+/**
+ * A block trained in another thread (`critic_thread.ts`): the optimizer takes its gradients'
+ * `Σ g²` into the global norm and hands it the clip scale; the thread zeroes its gradients
+ * and takes its Adam step itself.
+ */
+export interface RemoteBlock {
+  /** Number of parameters. */
+  readonly paramCount: number;
+  /** `Σ g²` of this step's gradients (waiting for the other thread). */
+  gradSquaredNorm(): number;
+  /** Lets the other thread scale its gradients by `scale` and take its Adam step. */
+  step(scale: number): void;
+  /** A copy of the parameters. */
+  getParams(): Float32Array;
+  /** Copies of the parameters and Adam moments. */
+  getState(): Pick<LearnerState, "params" | "adamM" | "adamV">;
+  /** Replaces parameters, moments and step count. */
+  setState(state: LearnerState): void;
+}
+
 /** Where one block of a learner's trained parameters lives and what holds it. */
 export type TrainedBlock =
   | { offset: number; net: WasmMlpTrainer }
-  | { offset: number; host: HostParams };
+  | { offset: number; host: HostParams }
+  | { offset: number; remote: RemoteBlock };
 
 function blockSize(b: TrainedBlock): number {
-  return "net" in b ? b.net.paramCount : b.host.params.length;
+  return "host" in b ? b.host.params.length : "net" in b ? b.net.paramCount : b.remote.paramCount;
 }
 
 /** Clipping and Adam over every trained block of a learner, with one step count. */
 export class CpuOptimizer {
   /** Length of the flat parameter vector the blocks tile. */
   readonly count: number;
-  readonly #blocks: readonly TrainedBlock[];
+  readonly #blocks: TrainedBlock[];
   #step = 0;
 
   /** An optimizer over `blocks`, which must tile `[0, count)` without overlapping. */
@@ -61,6 +82,18 @@ export class CpuOptimizer {
     this.#blocks = sorted;
   }
 
+  /**
+   * Puts `block` in place of the block at its offset, which must be of the same size (the
+   * same parameters moving between this thread and another; their state moves with them).
+   */
+  replace(block: TrainedBlock): void {
+    const at = this.#blocks.findIndex((b) => b.offset === block.offset);
+    if (at < 0 || blockSize(this.#blocks[at]) !== blockSize(block)) {
+      throw new RangeError(`No trained block of ${blockSize(block)} parameters at ${block.offset}`);
+    }
+    this.#blocks[at] = block;
+  }
+
   /** Adam steps taken (the `t` of the last bias correction). */
   get adamStep(): number {
     return this.#step;
@@ -70,7 +103,7 @@ export class CpuOptimizer {
   zeroGrads(): void {
     for (const b of this.#blocks) {
       if ("net" in b) b.net.zeroGrads();
-      else b.host.grads.fill(0);
+      else if ("host" in b) b.host.grads.fill(0);
     }
   }
 
@@ -83,6 +116,7 @@ export class CpuOptimizer {
     let squares = 0;
     for (const b of this.#blocks) {
       if ("net" in b) squares += b.net.gradSquaredNorm();
+      else if ("remote" in b) squares += b.remote.gradSquaredNorm();
       else for (const g of b.host.grads) squares += g * g;
     }
     const norm = Math.sqrt(squares);
@@ -92,6 +126,8 @@ export class CpuOptimizer {
       if ("net" in b) {
         if (scale < 1) b.net.scaleGrads(scale);
         b.net.adamStep(adam, lr);
+      } else if ("remote" in b) {
+        b.remote.step(scale);
       } else {
         const h = b.host;
         if (scale < 1) { for (let k = 0; k < h.grads.length; k++) h.grads[k] *= scale; }
@@ -104,7 +140,12 @@ export class CpuOptimizer {
   /** A copy of all parameters, as one vector. */
   params(): Float32Array {
     const out = new Float32Array(this.count);
-    for (const b of this.#blocks) out.set("net" in b ? b.net.getParams() : b.host.params, b.offset);
+    for (const b of this.#blocks) {
+      out.set(
+        "host" in b ? b.host.params : "net" in b ? b.net.getParams() : b.remote.getParams(),
+        b.offset,
+      );
+    }
     return out;
   }
 
@@ -117,9 +158,11 @@ export class CpuOptimizer {
       adamStep: this.#step,
     };
     for (const b of this.#blocks) {
-      const s = "net" in b
+      const s = "host" in b
+        ? { params: b.host.params, adamM: b.host.m, adamV: b.host.v }
+        : "net" in b
         ? b.net.getState()
-        : { params: b.host.params, adamM: b.host.m, adamV: b.host.v };
+        : b.remote.getState();
       state.params.set(s.params, b.offset);
       state.adamM.set(s.adamM, b.offset);
       state.adamV.set(s.adamV, b.offset);
@@ -135,6 +178,7 @@ export class CpuOptimizer {
       const adamM = state.adamM.subarray(b.offset, end);
       const adamV = state.adamV.subarray(b.offset, end);
       if ("net" in b) b.net.setState({ params, adamM, adamV, adamStep: state.adamStep });
+      else if ("remote" in b) b.remote.setState({ params, adamM, adamV, adamStep: state.adamStep });
       else {
         b.host.params.set(params);
         b.host.m.set(adamM);
