@@ -272,6 +272,8 @@ async function train(ctx: TrainContext<DqnHyper>): Promise<TrainResult> {
     stepsPerFlush,
   });
   let learner: DqnLearner | null = null;
+  // The monitor's evaluation thread, stopped with the rest.
+  let closeMonitor: (() => Promise<void>) | undefined;
   try {
     ctx.log(`Learning on ${formatDecision(decision)} (${backend.description})`);
     await ctx.recordDevice(decision);
@@ -281,6 +283,7 @@ async function train(ctx: TrainContext<DqnHyper>): Promise<TrainResult> {
     );
     const qNet = new ActingMlp(spec, (await learner.getState()).params);
     const monitor = networkRunMonitor(ctx, "dqn", arch, h, () => qNet.params);
+    closeMonitor = () => monitor.close();
     const mirror = new ReplayMirror(h.bufferSize, d);
     const nStep = new NStepReturns(N, d, h.nSteps, h.gamma);
     // A phase stages its own steps plus what each env held back from the phase before.
@@ -461,6 +464,7 @@ async function train(ctx: TrainContext<DqnHyper>): Promise<TrainResult> {
     ctx.progress.finish({ episodes: monitor.episodes, "best eval": monitor.bestEval ?? NaN });
     return { globalStep, stopped: ctx.signal.aborted, bestEvalReturn: monitor.bestEval };
   } finally {
+    await closeMonitor?.();
     learner?.destroy();
     backend.destroy();
     envs.close();

@@ -45,12 +45,36 @@ export function evaluatePolicy(
   if (!Number.isInteger(episodes) || episodes < 1) {
     throw new RangeError(`episodes must be a positive integer, got ${episodes}`);
   }
+  const played = playEpisodes(policy, envId, options, 0, episodes);
+  return summariseEpisodes(envId, options, played);
+}
+
+/** Episodes played by {@link playEpisodes}, and how often each action was taken. */
+export interface PlayedEpisodes {
+  /** One result per episode, in episode order. */
+  results: EpisodeResult[];
+  /** Action name → times taken (discrete actions), in order of first use. */
+  counts: [string, number][];
+}
+
+/**
+ * Plays episodes `[from, to)` of an evaluation greedily (episode `i` reset with `seed + i`),
+ * calling `onEpisode` after each: a share of {@link evaluatePolicy}'s work, so that threads
+ * may play the shares of one evaluation (`evaluation_thread.ts`).
+ */
+export function playEpisodes(
+  policy: Policy,
+  envId: string,
+  options: EvaluateOptions,
+  from: number,
+  to: number,
+): PlayedEpisodes {
   const seed = options.seed ?? 0;
   const spec = envSpec(envId);
   const env: AnyEnv = make(envId, options.envOptions ?? {});
   const counts = new Map<string, number>();
   const results: EpisodeResult[] = [];
-  for (let i = 0; i < episodes; i++) {
+  for (let i = from; i < to; i++) {
     let { obs } = env.reset({ seed: seed + i });
     let total = 0, steps = 0, done = false;
     let score: number | undefined;
@@ -78,10 +102,33 @@ export function evaluatePolicy(
       ...(score === undefined ? {} : { score }),
     };
     results.push(result);
-    options.onEpisode?.(i + 1, result);
+    options.onEpisode?.(i + 1 - from, result);
   }
   env.close();
-  return summarise(envId, options.algo ?? "", seed, results, counts, spec.rewardThreshold);
+  return { results, counts: [...counts] };
+}
+
+/**
+ * The report of an evaluation from its played episodes: the shares of {@link playEpisodes},
+ * concatenated in episode order (their action counts merged in that order too).
+ */
+export function summariseEpisodes(
+  envId: string,
+  options: EvaluateOptions,
+  ...shares: PlayedEpisodes[]
+): EvalReport {
+  const counts = new Map<string, number>();
+  for (const share of shares) {
+    for (const [name, n] of share.counts) counts.set(name, (counts.get(name) ?? 0) + n);
+  }
+  return summarise(
+    envId,
+    options.algo ?? "",
+    options.seed ?? 0,
+    shares.flatMap((share) => share.results),
+    counts,
+    envSpec(envId).rewardThreshold,
+  );
 }
 
 function summarise(

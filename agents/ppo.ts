@@ -376,6 +376,8 @@ async function train(ctx: TrainContext<PpoHyper>, algo: "ppo" | "a2c"): Promise<
     rolloutSize: N * T,
   });
   let learner: ActorCriticLearner | null = null;
+  // The monitor's evaluation thread, stopped with the rest.
+  let closeMonitor: (() => Promise<void>) | undefined;
   try {
     ctx.log(`Learning on ${formatDecision(decision)} (${backend.description})`);
     await ctx.recordDevice(decision);
@@ -402,6 +404,7 @@ async function train(ctx: TrainContext<PpoHyper>, algo: "ppo" | "a2c"): Promise<
       undefined,
       shared ? (p) => sharedPolicy(networkPolicy(arch, p, box ?? undefined), shared) : undefined,
     );
+    closeMonitor = () => monitor.close();
     const statePath = ctx.run.path("trainingState");
     const numUpdates = stepPlan(h, ctx.totalSteps).steps / (h.numEnvs * T);
 
@@ -529,6 +532,7 @@ async function train(ctx: TrainContext<PpoHyper>, algo: "ppo" | "a2c"): Promise<
     ctx.progress.finish({ episodes: monitor.episodes, "best eval": monitor.bestEval ?? NaN });
     return { globalStep: savedStep, stopped: ctx.signal.aborted, bestEvalReturn: monitor.bestEval };
   } finally {
+    await closeMonitor?.();
     learner?.destroy();
     backend.destroy();
     envs.close();

@@ -1,8 +1,9 @@
 /**
  * The bookkeeping every training algorithm shares, tabular or network: finished episodes
  * (`episodes.jsonl`, `charts/` metrics, the progress bar's recent return, the "solved" stop),
- * periodic greedy evaluation on fixed seeds saving the best checkpoint, the latest
- * checkpoint, and letting the event loop see Ctrl-C.
+ * periodic greedy evaluation on fixed seeds saving the best checkpoint (a network run's played
+ * half in this thread, half in an `EvaluationThread`), the latest checkpoint, and letting the
+ * event loop see Ctrl-C.
  * @module
  */
 import type { CheckpointWhich } from "../core/run_folder.ts";
@@ -10,7 +11,8 @@ import { isParallelEnv } from "../envs/catalog.ts";
 import { isSuccess } from "../envs/registry.ts";
 import type { Hyperparameters, Policy, TrainContext } from "./algorithm.ts";
 import { type Architecture, saveNetworkCheckpoint } from "./checkpoint.ts";
-import { evaluatePolicy } from "./evaluate.ts";
+import { evaluatePolicy, playEpisodes, summariseEpisodes } from "./evaluate.ts";
+import { type EvaluationSetup, EvaluationThread } from "./evaluation_thread.ts";
 import { actionBounds, networkPolicy } from "./policy_loading.ts";
 import { recordProgressVideo } from "./progress_video.ts";
 
@@ -51,6 +53,12 @@ export interface MonitorOptions<P> {
    * it they wait for the next evaluation or save.
    */
   current?: () => P;
+  /**
+   * How a second thread builds `policy(state)` (network runs), to play half of each
+   * evaluation's episodes while this thread plays the other half; `params` gives the
+   * parameters `state` holds. Without it evaluations play in this thread.
+   */
+  share?: { setup: EvaluationSetup; params: (state: P) => Float32Array };
 }
 
 /** Episode statistics, periodic evaluation and checkpoints for one training run. */
@@ -76,6 +84,8 @@ export class RunMonitor<P> {
   #lastYield = performance.now();
   /** Training episodes whose progress video is due. */
   readonly #videosDue: number[] = [];
+  /** The thread playing half of each evaluation, started with the monitor (`share`). */
+  readonly #thread: Promise<EvaluationThread> | null;
 
   /** A monitor for the run of `ctx`. */
   constructor(ctx: TrainContext<Hyperparameters>, opts: MonitorOptions<P>) {
@@ -84,6 +94,15 @@ export class RunMonitor<P> {
     this.nextEval = opts.evalEvery > 0 ? opts.evalEvery : Infinity;
     // A parallel env's success rule is for team returns: its agents' episodes have none.
     this.#isSuccess = isParallelEnv(ctx.envId) ? () => false : (ret) => isSuccess(ctx.envId, ret);
+    const splits = opts.share !== undefined && opts.evalEvery > 0 && opts.evalEpisodes >= 2;
+    this.#thread = splits ? EvaluationThread.start(opts.share!.setup) : null;
+    // A failed start is reported by the first evaluation, not as an unhandled rejection.
+    this.#thread?.catch(() => {});
+  }
+
+  /** Stops the evaluation thread, if any; call once training is over. */
+  async close(): Promise<void> {
+    (await this.#thread?.catch(() => null))?.close();
   }
 
   /** The counters to save for resuming. */
@@ -200,11 +219,24 @@ export class RunMonitor<P> {
    */
   async evaluate(step: number, state: P): Promise<Record<string, number>> {
     await this.#recordDue(state);
-    const report = evaluatePolicy(this.#opts.policy(state), this.#ctx.envId, {
-      envOptions: this.#ctx.envOptions,
-      episodes: this.#opts.evalEpisodes,
-      seed: EVAL_SEED,
-    });
+    const episodes = this.#opts.evalEpisodes, envId = this.#ctx.envId;
+    const options = { envOptions: this.#ctx.envOptions, episodes, seed: EVAL_SEED };
+    const policy = this.#opts.policy(state);
+    let report;
+    if (this.#thread) {
+      // The thread plays the second half while this one plays the first.
+      const half = Math.ceil(episodes / 2);
+      const far = (await this.#thread).play(
+        this.#opts.share!.params(state),
+        EVAL_SEED,
+        half,
+        episodes,
+      );
+      const near = playEpisodes(policy, envId, options, 0, half);
+      report = summariseEpisodes(envId, options, near, await far);
+    } else {
+      report = evaluatePolicy(policy, envId, options);
+    }
     if (this.bestEval === null || report.mean_reward > this.bestEval) {
       this.bestEval = report.mean_reward;
       await this.#opts.save("best", step, state);
@@ -248,6 +280,11 @@ export function networkRunMonitor(
     evalEpisodes: settings.evalEpisodes,
     current,
     policy: policy ?? ((params) => networkPolicy(arch, params, bounds)),
+    // A custom policy (a multi-agent shared one) is evaluated in this thread only.
+    share: policy ? undefined : {
+      setup: { arch, bounds, envId: ctx.envId, envOptions: ctx.envOptions },
+      params: (params) => params,
+    },
     save: (which, step, params) =>
       saveNetworkCheckpoint(ctx.run.checkpoint(which, "safetensors"), arch, params, {
         algo,
