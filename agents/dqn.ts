@@ -36,6 +36,7 @@ import { bool, choice, defineSchema, type HyperOf, int, intList, real } from "./
 import { loadNetworkPolicy } from "./policy_loading.ts";
 import { type MonitorCounters, networkRunMonitor } from "./run_monitor.ts";
 import { annealedLearningRate, epsilonAt } from "./schedules.ts";
+import { ExplorationHolds } from "./exploration_hold.ts";
 import { NStepReturns } from "./n_step_returns.ts";
 import { ReplayMirror, TransitionStaging } from "./transitions.ts";
 
@@ -85,6 +86,12 @@ const SPECS = {
     minExclusive: true,
     max: 1,
   }),
+  explorationHold: real(
+    "εz-greedy: an exploratory action is held n steps, P(n) ∝ n^−μ up to 1,000, this μ " +
+      "(Dabney et al. 2021 use 2); 0: one step (ε-greedy)",
+    0,
+    { min: 0 },
+  ),
   doubleDqn: bool("Evaluate argmax Q⁻ targets with the online net's choice of action", false),
   loss: choice("TD loss: huber (smooth L1) or mse", "huber", ["huber", "mse"]),
   maxGradNorm: real("Global gradient-norm clip (0: off)", 10, { min: 0, float32: true }),
@@ -105,6 +112,8 @@ interface DqnCounters extends MonitorCounters {
   rng: SavedRngState;
   replayPos: number;
   replaySize: number;
+  /** Exploratory actions being held (`explorationHold`). */
+  holds?: { action: number[]; left: number[] };
 }
 
 /**
@@ -212,6 +221,9 @@ const DQN_SCHEMA = defineSchema({
     if (h.batchSize > h.bufferSize) {
       return `batchSize=${h.batchSize} exceeds bufferSize=${h.bufferSize}`;
     }
+    if (h.explorationHold > 0 && h.explorationHold <= 1) {
+      return `explorationHold=${h.explorationHold} must be 0 (off) or above 1 (a zeta law's exponent)`;
+    }
     return null;
   },
 });
@@ -293,6 +305,7 @@ async function train(ctx: TrainContext<DqnHyper>): Promise<TrainResult> {
 
     let globalStep = 0, vecSteps = 0;
     let rng = new Rng(ctx.seed + 1);
+    const holds = h.explorationHold > 0 ? new ExplorationHolds(N, h.explorationHold) : null;
     if (ctx.resume) {
       if (await exists(statePath)) {
         const saved = await loadTrainingState<DqnCounters>(statePath, paramCount(spec));
@@ -301,6 +314,7 @@ async function train(ctx: TrainContext<DqnHyper>): Promise<TrainResult> {
         const c = saved.counters;
         ({ globalStep, vecSteps } = c);
         rng = Rng.fromJSON(c.rng);
+        if (holds && c.holds) holds.restore(c.holds);
         monitor.restore(c);
         mirror.loadTensors(
           saved.extra ?? new Map(),
@@ -358,6 +372,7 @@ async function train(ctx: TrainContext<DqnHyper>): Promise<TrainResult> {
         rng: rng.toJSON(),
         replayPos: mirror.pos,
         replaySize: mirror.size,
+        ...(holds ? { holds: holds.toJSON() } : {}),
         ...monitor.counters,
       };
       await saveTrainingState(statePath, {
@@ -374,9 +389,12 @@ async function train(ctx: TrainContext<DqnHyper>): Promise<TrainResult> {
         epsilon = epsilonAt(eps, globalStep, monitor.episodes, totalSteps);
         const q = qNet.forward(obs, N);
         for (let i = 0; i < N; i++) {
-          actions[i] = rng.random() < epsilon
-            ? rng.integers(0, nActions)
-            : argmax(q, i * nActions, nActions);
+          const held = holds ? holds.next(i) : -1;
+          if (held >= 0) actions[i] = held;
+          else if (rng.random() < epsilon) {
+            actions[i] = rng.integers(0, nActions);
+            holds?.start(i, actions[i], rng.random());
+          } else actions[i] = argmax(q, i * nActions, nActions);
         }
         const r = envs.step(actions);
         globalStep += N;
@@ -397,7 +415,10 @@ async function train(ctx: TrainContext<DqnHyper>): Promise<TrainResult> {
             !!r.terminated[i],
             !!r.truncated[i],
           );
-          if (ended) monitor.recordEpisode(r.episodeReturn[i], r.episodeLength[i], i, globalStep);
+          if (ended) {
+            monitor.recordEpisode(r.episodeReturn[i], r.episodeLength[i], i, globalStep);
+            holds?.end(i);
+          }
         }
         obs.set(r.obs);
 

@@ -272,6 +272,26 @@ Deno.test("DQN stopped by the signal resumes with its replay memory and counters
   }
 });
 
+Deno.test("DQN with held exploratory actions learns CartPole and saves its holds for a resume", async () => {
+  // Long holds of one push are poor exploration on CartPole (seeds 1–5 reach 178–433 at 30k
+  // steps with the CLI): the bar is learning at all (random play: ~22).
+  const hyper = { evalEvery: 10_000, explorationHold: 2 };
+  const stopped = await train("dqn", 30_000, 1, hyper, { abortAtStatus: 1 });
+  try {
+    const state = await loadTrainingState<{ holds: { action: number[]; left: number[] } }>(
+      `${stopped.dir}/state.safetensors`,
+      (await loadNetworkCheckpoint(`${stopped.dir}/latest.safetensors`)).params.length,
+    );
+    assert.equal(state.counters.holds.left.length, 1);
+    const resumed = await train("dqn", 30_000, 1, hyper, { dir: stopped.dir, resume: true });
+    assert.equal(resumed.result.globalStep, 30_000);
+    const mean = await greedyMean(resumed);
+    assert.ok(mean >= 200, `greedy mean ${mean} < 200`);
+  } finally {
+    await Deno.remove(stopped.dir, { recursive: true });
+  }
+});
+
 for (const algo of ["ppo", "dqn"]) {
   Deno.test(`${algo} notices Ctrl-C promptly between evaluations`, async () => {
     // No periodic evaluation (no file I/O) for the signal to slip in at: the loop must yield.
