@@ -7,10 +7,13 @@
  * checkpoint over `--episodes` episodes (seeds 0, 1, …; default 1,000): mean, std and success
  * over the first 100 (what `deno task eval` reports), episodes cut off by the time limit over
  * all of them; and the total time beside the time one in-process env takes to step as many
- * steps in this run (`x_env_only`, issue 14's goal 1: ≤ 2.5). Prints one JSON object
+ * steps in this run (`x_env_only`, issue 14's goal 1: ≤ 2.5) and the cores the training kept busy
+ * on average (`cores_busy`: the process's CPU time, all threads, over the wall time; issue 14's
+ * goal 2). Prints one JSON object
  * `{ machine, results }` (with `--json`, nothing else on stdout).
  * @module
  */
+import process from "node:process";
 import { type CommandSpec, parseFlags, UsageError } from "../core/cli.ts";
 import { defaultRunName, RunFolder } from "../core/run_folder.ts";
 import { createRunFolder, runTraining } from "../agents/training_run.ts";
@@ -60,6 +63,8 @@ export interface TrainBenchResult {
   env_only_seconds: number;
   /** `total_seconds / env_only_seconds`. */
   x_env_only: number;
+  /** CPU seconds of the whole process (every thread) during training, per second of it. */
+  cores_busy: number;
   /** The run folder. */
   run_dir: string;
 }
@@ -128,7 +133,9 @@ export async function main(args: string[]): Promise<void> {
             (r.final_success_rate * 100).toFixed(0)
           }%), truncated ${r.eval_truncated}/${r.eval_episodes}, ${
             r.total_seconds.toFixed(1)
-          } s = ${r.x_env_only.toFixed(2)}× env-only (${r.env_only_seconds.toFixed(1)} s)`,
+          } s = ${r.x_env_only.toFixed(2)}× env-only (${r.env_only_seconds.toFixed(1)} s), ${
+            r.cores_busy.toFixed(2)
+          } cores busy`,
         );
       }
     }
@@ -170,11 +177,13 @@ async function benchOne(
     device: opts.device,
   });
   const envRate = benchSingle("planck", 200_000).steps_per_s;
+  const cpuBefore = process.cpuUsage();
   const result = await runTraining(run, config, {
     label: `${name} s${seed}`,
     quiet: opts.quiet,
     log: (line) => console.error(line),
   });
+  const cpu = process.cpuUsage(cpuBefore);
   const records = await run.readMetrics();
   const hit = records.find((r) => (r["eval/mean_return"] ?? -Infinity) >= 200);
   const policy = await algo.loadPolicy(run, config, "best");
@@ -200,6 +209,7 @@ async function benchOne(
     total_seconds: result.seconds,
     env_only_seconds: envOnly,
     x_env_only: result.seconds / envOnly,
+    cores_busy: (cpu.user + cpu.system) / 1e6 / result.seconds,
     run_dir: run.dir,
   };
 }
