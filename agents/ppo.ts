@@ -530,6 +530,8 @@ async function train(ctx: TrainContext<PpoHyper>, algo: "ppo" | "a2c"): Promise<
     }
     ctx.progress.update(savedStep);
     ctx.progress.finish({ episodes: monitor.episodes, "best eval": monitor.bestEval ?? NaN });
+    const threading = learner.threading?.();
+    if (threading) ctx.log(threading);
     return { globalStep: savedStep, stopped: ctx.signal.aborted, bestEvalReturn: monitor.bestEval };
   } finally {
     await closeMonitor?.();

@@ -228,6 +228,12 @@ export interface ActorCriticLearner {
   setState(state: LearnerState): void;
   /** Frees device memory. */
   destroy(): void;
+  /**
+   * Where the learner's work went, for the user, when it chose between ways (the CPU learner
+   * with `threads: 2`: the critic in its own thread or not, with the timings behind the choice);
+   * null otherwise.
+   */
+  threading?(): string | null;
 }
 
 /**

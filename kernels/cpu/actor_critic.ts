@@ -249,6 +249,16 @@ export class CpuActorCriticLearner implements ActorCriticLearner {
     this.#threaded = threaded;
   }
 
+  /** Where the critic trained last and why, when it has its own thread (else null). */
+  threading(): string | null {
+    if (!this.#thread) return null;
+    const [here, there] = this.#choice.timings.map((ms) =>
+      Number.isNaN(ms) ? "untimed" : `${(1000 * ms).toFixed(0)} µs`
+    );
+    const where = this.#threaded ? "in its own thread" : "in the training thread";
+    return `The critic learned ${where} (a gradient step took ${there} with its thread, ${here} without)`;
+  }
+
   /** Copies of the parameters, Adam moments and step count. */
   getState(): Promise<LearnerState> {
     return settle(() => {
