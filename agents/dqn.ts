@@ -124,14 +124,15 @@ interface DqnCounters extends MonitorCounters {
  * instead of 250, 30-episode evaluations every 10k steps (its greedy quality swings by 100 and
  * more between evaluations, so the best checkpoint is only as good as the evaluations that
  * pick it), and a step size of 1e-3 annealed linearly to 0 instead of a constant 6.3e-4 (the
- * late updates are small, so the late policies stop swinging). Fourteen sweeps of 5 seeds × 300k
+ * late updates are small, so the late policies stop swinging). Eighteen sweeps of 5 seeds × 300k
  * steps (examples/sweeps/dqn_lander_*) measured 258.6 ± 9.3 across seeds (243.3–265.2)
  * against 248.9 ± 21.4 (217.1–267.1) for the constant 6.3e-4 and 225.8 ± 17.6 for rl-zoo's
  * 250-step copies and 10-episode evaluations every 25k; 6.3e-4, 1.5e-3 or 2e-3 annealed,
  * batches of 128 (258.4 ± 9.6, 30 % slower), a 128-128 net, 4 gradient steps per phase, 2- and
  * 3-step returns, 500-step copies, a squared TD loss, 450k or 600k steps, γ 0.995, final ε
- * 0.02 or 0.05, lr 3e-4, a 200k buffer, 2,000-step copies and Polyak averaging did not do
- * better. The two classic configurations:
+ * 0.02 or 0.05, lr 3e-4, a 200k or 100k buffer, 2,000-step copies, Polyak averaging, learning
+ * from 10k steps, ε over 16–30 % of the steps, held exploratory actions and a 256-256 net did not
+ * do better. The two classic configurations:
  *
  * - rl-zoo exactly: `--set hidden=[256,256] batchSize=128 gradientSteps=-1 doubleDqn=false
  *   learningRate=6.3e-4 annealLr=false targetUpdateInterval=250` (`gradientSteps −1` is one
