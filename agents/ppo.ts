@@ -71,8 +71,8 @@ const SPECS = {
     256,
   ),
   learnerThreads: int(
-    "CPU threads per gradient step: 2 trains the critic in a worker thread beside the actor, " +
-      "with the same results (1 when several runs share the cores; the WebGPU learner ignores it)",
+    "CPU threads per gradient step: 2 lets the critic train in a worker thread beside the " +
+      "actor while that measures faster, with the same results (the WebGPU learner ignores it)",
     1,
     1,
     2,
