@@ -250,28 +250,22 @@ const STEPS: Record<string, number> = {
 };
 
 function whyUnsupported(envId: string, envOptions: Record<string, unknown> = {}): string | null {
-  let obs: Space<Observation>, act: Space<Action>;
-  if (isParallelEnv(envId)) {
-    try {
-      const envs = new ParallelVectorEnv({ id: envId, numCopies: 1, options: envOptions });
-      ({ singleObservationSpace: obs, singleActionSpace: act } = envs);
-      envs.close();
-    } catch (err) {
-      // The agents' spaces differ: one shared network cannot act for all of them.
-      if (err instanceof TypeError) return err.message;
-      throw err;
-    }
-  } else {
-    const env = make(envId, envOptions);
-    ({ observationSpace: obs, actionSpace: act } = env);
-    env.close();
+  let slot: Slot;
+  try {
+    slot = probeSlot(envId, envOptions, false);
+  } catch (err) {
+    // A multi-agent env whose agents' spaces differ: one shared network cannot act for all.
+    if (isParallelEnv(envId) && err instanceof TypeError) return err.message;
+    throw err;
   }
+  const { observationSpace: obs, actionSpace: act } = slot;
   const ok = obs instanceof Box && (act instanceof Discrete || act instanceof Box);
   return ok ? null : "PPO/A2C need a Box observation space and Discrete or Box actions";
 }
 
 /** One acting slot's spaces, and the slots per env copy (a multi-agent env's agents). */
 interface Slot {
+  observationSpace: Space<Observation>;
   obsSize: number;
   actionSpace: Space<Action>;
   perCopy: number;
@@ -288,6 +282,7 @@ function probeSlot(
       agentIdOneHot,
     });
     const slot = {
+      observationSpace: envs.singleObservationSpace,
       obsSize: envs.obsSize,
       actionSpace: envs.singleActionSpace,
       perCopy: envs.numEnvs,
@@ -297,6 +292,7 @@ function probeSlot(
   }
   const env = make(envId, envOptions);
   const slot = {
+    observationSpace: env.observationSpace,
     obsSize: flatSize(env.observationSpace),
     actionSpace: env.actionSpace,
     perCopy: 1,
