@@ -26,12 +26,12 @@ import {
 } from "../validate.ts";
 import { WasmMlpTrainer } from "../wasm/mlp.ts";
 import {
-  actorCriticLoss,
   allocMinibatch,
   LOSS_STAT_COUNT,
   LossStat,
   type Minibatch,
   policyLoss,
+  valueLoss,
 } from "./actor_critic_loss.ts";
 import { CriticThread } from "./critic_thread.ts";
 import { MeasuredChoice } from "./measured_choice.ts";
@@ -180,55 +180,33 @@ export class CpuActorCriticLearner implements ActorCriticLearner {
     });
   }
 
-  /**
-   * One gradient step on the gathered minibatch `mb` of `batch` samples (with a critic thread,
-   * the actor's half: the optimizer waits there for the critic's gradient norm).
-   */
+  /** One gradient step on the gathered minibatch `mb` of `batch` samples. */
   #step(mb: Minibatch, batch: number, lr: number): void {
     const config = this.#config;
     this.#actor.forward(mb.obs, batch, this.#actorOut);
-    const critic = this.#critic;
-    if (this.#threaded) {
-      this.#opt.zeroGrads();
-      policyLoss(
-        config,
-        config.action,
-        batch,
-        this.#actorOut,
-        this.#logStd.params,
-        0,
-        mb,
-        this.#dActor,
-        this.#logStd.grads,
-        0,
-        this.#adv,
-        this.#lossStats,
-      );
-      this.#actor.backward(this.#dActor);
-      this.#opt.step(config.adam, lr, config.maxGradNorm);
-      return;
-    }
-    critic.forward(mb.obs, batch, this.#values);
     // The loss writes the log-std gradient; the nets' gradients accumulate from zero.
     this.#opt.zeroGrads();
-    actorCriticLoss(
+    policyLoss(
       config,
       config.action,
       batch,
       this.#actorOut,
-      this.#values,
       this.#logStd.params,
       0,
       mb,
       this.#dActor,
-      this.#dValues,
       this.#logStd.grads,
       0,
       this.#adv,
       this.#lossStats,
     );
     this.#actor.backward(this.#dActor);
-    critic.backward(this.#dValues);
+    // With its own thread, the critic's half runs there (the optimizer waits for its norm).
+    if (!this.#threaded) {
+      this.#critic.forward(mb.obs, batch, this.#values);
+      valueLoss(config, batch, this.#values, mb, this.#dValues, this.#lossStats);
+      this.#critic.backward(this.#dValues);
+    }
     this.#opt.step(config.adam, lr, config.maxGradNorm);
   }
 

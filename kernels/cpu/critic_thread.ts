@@ -214,18 +214,24 @@ export class CriticThread implements RemoteBlock {
 
   /** The critic's parameters after the last update (or as started). */
   getParams(): Float32Array {
-    return this.getState().params;
+    this.#fetchState();
+    return this.#shared.params.slice();
   }
 
   /** A copy of the critic's parameters and Adam moments. */
   getState(): Pick<LearnerState, "params" | "adamM" | "adamV"> {
+    this.#fetchState();
+    const { params, adamM, adamV } = this.#shared;
+    return { params: params.slice(), adamM: adamM.slice(), adamV: adamV.slice() };
+  }
+
+  /** Has the worker write the critic's parameters and moments into the shared buffers. */
+  #fetchState(): void {
     this.#alive();
     const request: CriticRequest = { type: "state" };
     this.#worker.postMessage(request);
     this.#states = (this.#states + 1) | 0;
     waitFor(this.#shared.control, P.STATE_SEQ, this.#states, this.#failed);
-    const { params, adamM, adamV } = this.#shared;
-    return { params: params.slice(), adamM: adamM.slice(), adamV: adamV.slice() };
   }
 
   /** Replaces the critic's parameters, moments and step count. */
