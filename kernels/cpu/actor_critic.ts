@@ -8,7 +8,6 @@
  * @module
  */
 
-import { fillPermutation } from "../counter_rng.ts";
 import { actionSize, type ActorCriticLayout, actorCriticLayout } from "../layout.ts";
 import type {
   ActorCriticConfig,
@@ -34,6 +33,7 @@ import {
   valueLoss,
 } from "./actor_critic_loss.ts";
 import { CriticThread } from "./critic_thread.ts";
+import { forEachMinibatch } from "./minibatch_order.ts";
 import { MeasuredChoice } from "./measured_choice.ts";
 import { CpuOptimizer, HostParams, type TrainedBlock } from "./optimizer.ts";
 import { settle } from "./_settle.ts";
@@ -131,7 +131,7 @@ export class CpuActorCriticLearner implements ActorCriticLearner {
       validateRollout(rollout, this.#config, this.#actionWidth);
       validateLearningRate(learningRate);
       const config = this.#config;
-      const { obsSize, numMinibatches, updateEpochs, seed } = config;
+      const { numMinibatches, updateEpochs } = config;
       const n = rollout.size;
       const mbSize = n / numMinibatches;
       const aw = this.#actionWidth;
@@ -146,25 +146,10 @@ export class CpuActorCriticLearner implements ActorCriticLearner {
       const thread = this.#threaded ? this.#thread : null;
       const t0 = performance.now();
       thread?.beginUpdate(rollout, learningRate, this.#opt.adamStep);
-      for (let epoch = 0; epoch < updateEpochs; epoch++) {
-        // Global epoch index: see kernels/counter_rng.ts.
-        fillPermutation(perm, n, seed, Math.floor(this.#opt.adamStep / numMinibatches));
-        for (let m = 0; m < numMinibatches; m++) {
-          for (let p = 0; p < mbSize; p++) {
-            const s = perm[m * mbSize + p];
-            for (let i = 0; i < obsSize; i++) {
-              mb.obs[p * obsSize + i] = rollout.obs[s * obsSize + i];
-            }
-            for (let i = 0; i < aw; i++) mb.actions[p * aw + i] = rollout.actions[s * aw + i];
-            mb.oldLogProbs[p] = rollout.logProbs[s];
-            mb.advantages[p] = rollout.advantages[s];
-            mb.returns[p] = rollout.returns[s];
-            mb.oldValues[p] = rollout.values[s];
-          }
-          this.#step(mb, mbSize, learningRate);
-          for (let k = 0; k < LOSS_STAT_COUNT; k++) sums[k] += stats[k];
-        }
-      }
+      forEachMinibatch(config, rollout, aw, this.#opt.adamStep, perm, mb, () => {
+        this.#step(mb, mbSize, learningRate);
+        for (let k = 0; k < LOSS_STAT_COUNT; k++) sums[k] += stats[k];
+      });
       // The critic's thread summed its value losses in the same order.
       if (thread) sums[LossStat.value] = thread.endUpdate();
       const steps = updateEpochs * numMinibatches;

@@ -60,10 +60,7 @@ export type CriticRequest =
   | { type: "init"; config: ActorCriticConfig; params: Float32Array; shared: CriticShared }
   | {
     type: "update";
-    obs: Float32Array;
-    returns: Float32Array;
-    oldValues: Float32Array;
-    size: number;
+    rollout: Rollout;
     learningRate: number;
     adamStep: number;
   }
@@ -177,15 +174,12 @@ export class CriticThread implements RemoteBlock {
     if (this.#destroyed) throw new TypeError("This critic thread has been stopped");
   }
 
-  /** Starts the worker on an update over `rollout` (its obs, returns and acting values). */
+  /** Starts the worker on an update over `rollout`. */
   beginUpdate(rollout: Rollout, learningRate: number, adamStep: number): void {
     this.#alive();
     const request: CriticRequest = {
       type: "update",
-      obs: rollout.obs,
-      returns: rollout.returns,
-      oldValues: rollout.values,
-      size: rollout.size,
+      rollout,
       learningRate,
       adamStep,
     };

@@ -7,10 +7,10 @@
  * @module
  */
 
-import { fillPermutation } from "../counter_rng.ts";
 import { actorCriticLayout } from "../layout.ts";
 import type { ActorCriticConfig } from "../types.ts";
 import { WasmMlpTrainer } from "../wasm/mlp.ts";
+import { forEachMinibatch } from "./minibatch_order.ts";
 import { allocMinibatch, LOSS_STAT_COUNT, LossStat, valueLoss } from "./actor_critic_loss.ts";
 import {
   CRITIC_PROTOCOL as P,
@@ -76,37 +76,28 @@ function serve(c: Critic, request: CriticRequest): void {
   const failed = () => {};
   if (request.type === "update") {
     const { config } = c;
-    const { numMinibatches, updateEpochs, seed, obsSize } = config;
-    const n = request.size, mbSize = n / numMinibatches;
-    if (c.perm.length !== n) c.perm = new Int32Array(n);
-    const mb = allocMinibatch(mbSize, obsSize, 0);
+    const { rollout } = request;
+    const mbSize = rollout.size / config.numMinibatches;
+    const aw = config.action.kind === "discrete" ? 1 : config.action.dim;
+    if (c.perm.length !== rollout.size) c.perm = new Int32Array(rollout.size);
+    const mb = allocMinibatch(mbSize, config.obsSize, aw);
     const values = new Float32Array(mbSize), dValues = new Float64Array(mbSize);
     const stats = new Float64Array(LOSS_STAT_COUNT);
-    let adamStep = request.adamStep, valueSum = 0;
-    for (let epoch = 0; epoch < updateEpochs; epoch++) {
-      fillPermutation(c.perm, n, seed, Math.floor(adamStep / numMinibatches));
-      for (let m = 0; m < numMinibatches; m++) {
-        for (let p = 0; p < mbSize; p++) {
-          const s = c.perm[m * mbSize + p];
-          for (let i = 0; i < obsSize; i++) mb.obs[p * obsSize + i] = request.obs[s * obsSize + i];
-          mb.returns[p] = request.returns[s];
-          mb.oldValues[p] = request.oldValues[s];
-        }
-        c.net.forward(mb.obs, mbSize, values);
-        c.net.zeroGrads();
-        valueLoss(config, mbSize, values, mb, dValues, stats);
-        valueSum += stats[LossStat.value];
-        c.net.backward(dValues);
-        c.shared.values[P.SQUARES] = c.net.gradSquaredNorm();
-        c.minibatches = (c.minibatches + 1) | 0;
-        publish(control, P.SQUARES_SEQ, c.minibatches);
-        waitFor(control, P.SCALE_SEQ, c.minibatches, failed);
-        const scale = c.shared.values[P.SCALE];
-        if (scale < 1) c.net.scaleGrads(scale);
-        c.net.adamStep(config.adam, request.learningRate);
-        adamStep++;
-      }
-    }
+    let valueSum = 0;
+    forEachMinibatch(config, rollout, aw, request.adamStep, c.perm, mb, () => {
+      c.net.forward(mb.obs, mbSize, values);
+      c.net.zeroGrads();
+      valueLoss(config, mbSize, values, mb, dValues, stats);
+      valueSum += stats[LossStat.value];
+      c.net.backward(dValues);
+      c.shared.values[P.SQUARES] = c.net.gradSquaredNorm();
+      c.minibatches = (c.minibatches + 1) | 0;
+      publish(control, P.SQUARES_SEQ, c.minibatches);
+      waitFor(control, P.SCALE_SEQ, c.minibatches, failed);
+      const scale = c.shared.values[P.SCALE];
+      if (scale < 1) c.net.scaleGrads(scale);
+      c.net.adamStep(config.adam, request.learningRate);
+    });
     c.shared.values[P.VALUE_SUM] = valueSum;
     c.updates = (c.updates + 1) | 0;
     publish(control, P.DONE_SEQ, c.updates);
