@@ -388,7 +388,6 @@ export class WorkerVectorEnv implements VectorEnv {
       ranges: WorkerRange[];
       caller: EnvBatch | undefined;
       callerActor: ShareActor | undefined;
-      acts: boolean;
       mayPoll: boolean;
       stepTimeoutMs: number;
       shared: Omit<
@@ -408,7 +407,7 @@ export class WorkerVectorEnv implements VectorEnv {
     this.#workers = init.workers;
     this.#ranges = init.ranges;
     this.#caller = init.caller;
-    this.#acts = init.acts;
+    this.#acts = init.callerActor !== undefined;
     const { callerActor, caller } = init;
     this.#callerAct = callerActor && caller &&
       (() => callerActor.act(init.shared.out.obs, init.shared.actions, 0, caller.envs.length));
@@ -594,7 +593,6 @@ export class WorkerVectorEnv implements VectorEnv {
       ranges,
       caller,
       callerActor,
-      acts: options.actor !== undefined,
       mayPoll: polls,
       stepTimeoutMs,
       shared,
