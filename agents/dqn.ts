@@ -34,7 +34,7 @@ import { type Architecture, loadTrainingState, saveTrainingState } from "./check
 import { checkFinite, DivergenceError } from "./divergence.ts";
 import { bool, choice, defineSchema, type HyperOf, int, intList, real } from "./hyperparameters.ts";
 import { loadNetworkPolicy } from "./policy_loading.ts";
-import { type MonitorCounters, networkRunMonitor } from "./run_monitor.ts";
+import { evaluationSpecs, type MonitorCounters, networkRunMonitor } from "./run_monitor.ts";
 import { annealedLearningRate, epsilonAt } from "./schedules.ts";
 import { ExplorationHolds } from "./exploration_hold.ts";
 import { NStepReturns } from "./n_step_returns.ts";
@@ -97,8 +97,7 @@ const SPECS = {
   maxGradNorm: real("Global gradient-norm clip (0: off)", 10, { min: 0, float32: true }),
   numEnvs: int("Parallel envs stepped together", 1, 1, 4096),
   syncEvery: int("webgpu: env steps between readbacks refreshing the acting weights", 256, 1, 1e9),
-  evalEvery: int("Env steps between greedy evaluations (0: none)", 50_000, 0, 1e12),
-  evalEpisodes: int("Episodes per periodic evaluation", 10, 1, 100_000),
+  ...evaluationSpecs(50_000, 10),
   logEvery: int("Env steps between charts/ and losses/ metrics lines", 1000, 1, 1e12),
 };
 
@@ -482,6 +481,7 @@ async function train(ctx: TrainContext<DqnHyper>): Promise<TrainResult> {
       if (err instanceof DivergenceError) await monitor.saveLatest(lastFlush, qNet.params);
       throw err;
     }
+    if (!ctx.signal.aborted) await monitor.finish(globalStep);
     ctx.progress.update(globalStep);
     ctx.progress.finish({ episodes: monitor.episodes, "best eval": monitor.bestEval ?? NaN });
     return { globalStep, stopped: ctx.signal.aborted, bestEvalReturn: monitor.bestEval };

@@ -56,7 +56,7 @@ import {
   type PpoActingInit,
 } from "./ppo_acting.ts";
 import { RolloutStorage } from "./rollout.ts";
-import { type MonitorCounters, networkRunMonitor } from "./run_monitor.ts";
+import { evaluationSpecs, type MonitorCounters, networkRunMonitor } from "./run_monitor.ts";
 import { annealedLearningRate } from "./schedules.ts";
 import { sharedPolicy, type SharedPolicyShape } from "./shared_policy.ts";
 
@@ -110,8 +110,7 @@ const SPECS = {
     min: -20,
     max: 2,
   }),
-  evalEvery: int("Env steps between greedy evaluations (0: none)", 50_000, 0, 1e12),
-  evalEpisodes: int("Episodes per periodic evaluation", 10, 1, 100_000),
+  ...evaluationSpecs(50_000, 10),
 };
 
 /** Hyperparameters of PPO and A2C (CleanRL's names, camel-cased), from their schema. */
@@ -524,6 +523,7 @@ async function train(ctx: TrainContext<PpoHyper>, algo: "ppo" | "a2c"): Promise<
       if (err instanceof DivergenceError) await monitor.saveLatest(savedStep, params);
       throw err;
     }
+    if (!ctx.signal.aborted) await monitor.finish(savedStep);
     ctx.progress.update(savedStep);
     ctx.progress.finish({ episodes: monitor.episodes, "best eval": monitor.bestEval ?? NaN });
     const threading = learner.threading?.();

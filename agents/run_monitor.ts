@@ -2,22 +2,32 @@
  * The bookkeeping every training algorithm shares, tabular or network: finished episodes
  * (`episodes.jsonl`, `charts/` metrics, the progress bar's recent return, the "solved" stop),
  * periodic greedy evaluation on fixed seeds saving the best checkpoint (a network run's played
- * half in this thread, half in an `EvaluationThread`), the latest checkpoint, and letting the
- * event loop see Ctrl-C.
+ * half in this thread, half in an `EvaluationThread`), the finalists played again at the end
+ * of the run, the latest checkpoint, and letting the event loop see Ctrl-C.
  * @module
  */
 import type { CheckpointWhich } from "../core/run_folder.ts";
+import type { EvalReport } from "../core/run_log.ts";
 import { isParallelEnv } from "../envs/catalog.ts";
 import { isSuccess } from "../envs/registry.ts";
 import type { Hyperparameters, Policy, TrainContext } from "./algorithm.ts";
-import { type Architecture, saveNetworkCheckpoint } from "./checkpoint.ts";
+import { type Architecture, loadNetworkCheckpoint, saveNetworkCheckpoint } from "./checkpoint.ts";
 import { evaluatePolicy, playEpisodes, summariseEpisodes } from "./evaluate.ts";
 import { type EvaluationSetup, EvaluationThread } from "./evaluation_thread.ts";
+import { int, type IntSpec } from "./hyperparameters.ts";
 import { actionBounds, networkPolicy } from "./policy_loading.ts";
 import { recordProgressVideo } from "./progress_video.ts";
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** A periodic evaluation whose checkpoint is kept for the final selection. */
+export interface Finalist {
+  /** Env step of the evaluation. */
+  step: number;
+  /** Its mean return. */
+  mean: number;
 }
 
 /** Counters of a {@link RunMonitor} that a resumed run restores. */
@@ -28,6 +38,47 @@ export interface MonitorCounters {
   bestEval: number | null;
   /** Env step at which the next periodic evaluation is due. */
   nextEval: number;
+  /** The finalists so far, best first (absent in runs saved before finalists existed). */
+  finalists?: Finalist[];
+}
+
+/** The keys of {@link evaluationSpecs}. */
+export interface EvaluationSpecs {
+  /** Env steps between periodic evaluations. */
+  evalEvery: IntSpec;
+  /** Episodes per periodic evaluation. */
+  evalEpisodes: IntSpec;
+  /** Finalists kept. */
+  finalists: IntSpec;
+  /** Episodes per finalist. */
+  finalEpisodes: IntSpec;
+}
+
+/**
+ * The evaluation hyperparameters of the network algorithms, with their defaults: periodic
+ * greedy evaluations, and the finalists played again at the end of the run. A periodic
+ * evaluation replays the same episodes each time, so its best of dozens is partly the luck of
+ * those episodes (the "winner's curse"); the finalists' further episodes pick among the best
+ * few on fresh seeds.
+ */
+export function evaluationSpecs(evalEvery: number, evalEpisodes: number): EvaluationSpecs {
+  return {
+    evalEvery: int("Env steps between greedy evaluations (0: none)", evalEvery, 0, 1e12),
+    evalEpisodes: int("Episodes per periodic evaluation", evalEpisodes, 1, 100_000),
+    finalists: int(
+      "Best periodic evaluations replayed at the end on finalEpisodes new episodes, the best " +
+        "becoming the best checkpoint (0: off)",
+      0,
+      0,
+      1000,
+    ),
+    finalEpisodes: int(
+      "Episodes each finalist plays (the seeds after the periodic evaluations')",
+      100,
+      1,
+      100_000,
+    ),
+  };
 }
 
 /** Seed of the first periodic-evaluation episode (kept apart from the training seeds). */
@@ -42,6 +93,10 @@ export interface MonitorOptions<P> {
   evalEvery: number;
   /** Episodes per periodic evaluation. */
   evalEpisodes: number;
+  /** Best periodic evaluations played again at the end (0: none; needs `finalist`). */
+  finalists?: number;
+  /** Episodes each finalist plays at the end. */
+  finalEpisodes?: number;
   /** The greedy policy of `state` (used at once: evaluation runs before training goes on). */
   policy: (state: P) => Policy;
   /** Saves `state` as the best or latest checkpoint. */
@@ -59,6 +114,22 @@ export interface MonitorOptions<P> {
    * parameters `state` holds. Without it evaluations play in this thread.
    */
   share?: { setup: EvaluationSetup; params: (state: P) => Float32Array };
+  /** How a finalist's state is kept until the end of the run (`finalists/`). */
+  finalist?: {
+    save: (step: number, state: P) => Promise<void>;
+    load: (step: number) => Promise<P>;
+    remove: (step: number) => Promise<void>;
+  };
+}
+
+/** What {@link RunMonitor.finish} found. */
+export interface FinalSelection {
+  /** Each finalist, best periodic evaluation first, with its mean over the final episodes. */
+  finalists: (Finalist & { final: number })[];
+  /** The finalist kept as the best checkpoint. */
+  chosen: Finalist & { final: number };
+  /** Episodes each played. */
+  episodes: number;
 }
 
 /** Episode statistics, periodic evaluation and checkpoints for one training run. */
@@ -71,6 +142,10 @@ export class RunMonitor<P> {
   nextEval: number;
   /** Env step of the last evaluation (−1 before the first). */
   lastEvalStep = -1;
+  /** The periodic evaluations kept for the final selection, best first. */
+  finalists: Finalist[] = [];
+  /** Finalists' checkpoints to delete once the saved training state no longer lists them. */
+  readonly #dropped: number[] = [];
   readonly #ctx: TrainContext<Hyperparameters>;
   readonly #opts: MonitorOptions<P>;
   readonly #isSuccess: (episodeReturn: number) => boolean;
@@ -107,7 +182,12 @@ export class RunMonitor<P> {
 
   /** The counters to save for resuming. */
   get counters(): MonitorCounters {
-    return { episodes: this.episodes, bestEval: this.bestEval, nextEval: this.nextEval };
+    return {
+      episodes: this.episodes,
+      bestEval: this.bestEval,
+      nextEval: this.nextEval,
+      finalists: this.finalists.map((f) => ({ ...f })),
+    };
   }
 
   /** Restores saved counters. */
@@ -115,6 +195,7 @@ export class RunMonitor<P> {
     this.episodes = c.episodes;
     this.bestEval = c.bestEval;
     this.nextEval = c.nextEval ?? Infinity;
+    this.finalists = (c.finalists ?? []).map((f) => ({ ...f }));
   }
 
   /**
@@ -219,28 +300,12 @@ export class RunMonitor<P> {
    */
   async evaluate(step: number, state: P): Promise<Record<string, number>> {
     await this.#recordDue(state);
-    const episodes = this.#opts.evalEpisodes, envId = this.#ctx.envId;
-    const options = { envOptions: this.#ctx.envOptions, episodes, seed: EVAL_SEED };
-    const policy = this.#opts.policy(state);
-    let report;
-    if (this.#thread) {
-      // The thread plays the second half while this one plays the first.
-      const half = Math.ceil(episodes / 2);
-      const far = (await this.#thread).play(
-        this.#opts.share!.params(state),
-        EVAL_SEED,
-        half,
-        episodes,
-      );
-      const near = playEpisodes(policy, envId, options, 0, half);
-      report = summariseEpisodes(envId, options, near, await far);
-    } else {
-      report = evaluatePolicy(policy, envId, options);
-    }
+    const report = await this.#play(state, EVAL_SEED, this.#opts.evalEpisodes);
     if (this.bestEval === null || report.mean_reward > this.bestEval) {
       this.bestEval = report.mean_reward;
       await this.#opts.save("best", step, state);
     }
+    await this.#keepFinalist(step, report.mean_reward, state);
     while (this.nextEval <= step) this.nextEval += this.#opts.evalEvery;
     this.lastEvalStep = step;
     return {
@@ -250,6 +315,81 @@ export class RunMonitor<P> {
     };
   }
 
+  /** Greedy episodes `seed`, `seed + 1`, … of `state`, half in the evaluation thread if any. */
+  async #play(state: P, seed: number, episodes: number): Promise<EvalReport> {
+    const envId = this.#ctx.envId;
+    const options = { envOptions: this.#ctx.envOptions, episodes, seed };
+    const policy = this.#opts.policy(state);
+    if (!this.#thread || episodes < 2) return evaluatePolicy(policy, envId, options);
+    // The thread plays the second half while this one plays the first.
+    const half = Math.ceil(episodes / 2);
+    const far = (await this.#thread).play(this.#opts.share!.params(state), seed, half, episodes);
+    const near = playEpisodes(policy, envId, options, 0, half);
+    return summariseEpisodes(envId, options, near, await far);
+  }
+
+  /** The number of finalists kept (0 without a way to keep their states). */
+  get #finalistCount(): number {
+    return this.#opts.finalist ? this.#opts.finalists ?? 0 : 0;
+  }
+
+  /** Keeps the evaluation at `step` as a finalist if it ranks among the best so far. */
+  async #keepFinalist(step: number, mean: number, state: P): Promise<void> {
+    const count = this.#finalistCount, list = this.finalists;
+    if (count === 0 || (list.length === count && mean <= list[count - 1].mean)) return;
+    await this.#opts.finalist!.save(step, state);
+    // Earlier evaluations rank first among equal means, as the best checkpoint does.
+    const at = list.findIndex((f) => mean > f.mean);
+    list.splice(at < 0 ? list.length : at, 0, { step, mean });
+    // Deleted only after the next training state stops listing it (`saved`).
+    if (list.length > count) this.#dropped.push(list.pop()!.step);
+  }
+
+  /**
+   * Ends a finished run at `step`: plays each finalist `finalEpisodes` episodes on the seeds
+   * after the periodic evaluations' and saves the one with the best mean as the best checkpoint
+   * (logged, and a `final_selection` event in the metrics). Returns `null` where the run keeps no
+   * finalists. A resumed run repeats it (the finalists stay on disk).
+   */
+  async finish(step: number): Promise<FinalSelection | null> {
+    if (this.finalists.length === 0) return null;
+    const episodes = this.#opts.finalEpisodes ?? 100;
+    const seed = EVAL_SEED + this.#opts.evalEpisodes;
+    const seeds = `seeds ${seed}–${seed + episodes - 1}`;
+    this.#ctx.log(
+      `Playing the ${this.finalists.length} best evaluations' checkpoints ${episodes} more ` +
+        `episodes each (${seeds})`,
+    );
+    const scored: FinalSelection["finalists"] = [];
+    const states: P[] = [];
+    for (const f of this.finalists) {
+      const state = await this.#opts.finalist!.load(f.step);
+      const report = await this.#play(state, seed, episodes);
+      scored.push({ ...f, final: report.mean_reward });
+      states.push(state);
+    }
+    let best = 0;
+    for (let i = 1; i < scored.length; i++) if (scored[i].final > scored[best].final) best = i;
+    const chosen = scored[best];
+    await this.#opts.save("best", chosen.step, states[best]);
+    this.bestEval = chosen.final;
+    const n = (x: number) => x.toLocaleString("en-US");
+    const message =
+      `Kept step ${n(chosen.step)}'s checkpoint as the best: ${
+        chosen.final.toFixed(1)
+      } over ${episodes} more episodes (${seeds}); mean return, periodic → final: ` +
+      scored.map((f) => `${n(f.step)} ${f.mean.toFixed(1)} → ${f.final.toFixed(1)}`).join(", ");
+    this.#ctx.log(message);
+    this.#ctx.metrics.event(
+      step,
+      "final_selection",
+      message,
+      "eval/final_mean_return",
+      chosen.final,
+    );
+    return { finalists: scored, chosen, episodes };
+  }
+
   /** Saves `state` as the latest checkpoint (and records the progress videos that are due). */
   async saveLatest(step: number, state: P): Promise<void> {
     await this.#recordDue(state);
@@ -257,8 +397,9 @@ export class RunMonitor<P> {
   }
 
   /** Reports that the full training state at `step` is saved (`status.json`). */
-  saved(step: number): Promise<void> {
-    return this.#ctx.onStatus(step, this.bestEval);
+  async saved(step: number): Promise<void> {
+    for (const dropped of this.#dropped.splice(0)) await this.#opts.finalist!.remove(dropped);
+    await this.#ctx.onStatus(step, this.bestEval);
   }
 }
 
@@ -270,14 +411,18 @@ export function networkRunMonitor(
   ctx: TrainContext<Hyperparameters>,
   algo: string,
   arch: Architecture,
-  settings: { evalEvery: number; evalEpisodes: number },
+  settings: { evalEvery: number; evalEpisodes: number; finalists: number; finalEpisodes: number },
   current?: () => Float32Array,
   policy?: (params: Float32Array) => Policy,
 ): RunMonitor<Float32Array> {
   const bounds = policy ? undefined : actionBounds(ctx.envId, ctx.envOptions);
+  const save = (path: string, step: number, params: Float32Array) =>
+    saveNetworkCheckpoint(path, arch, params, { algo, env: ctx.envId, globalStep: step });
   return new RunMonitor<Float32Array>(ctx, {
     evalEvery: settings.evalEvery,
     evalEpisodes: settings.evalEpisodes,
+    finalists: settings.finalists,
+    finalEpisodes: settings.finalEpisodes,
     current,
     policy: policy ?? ((params) => networkPolicy(arch, params, bounds)),
     // A custom policy (a multi-agent shared one) is evaluated in this thread only.
@@ -285,11 +430,21 @@ export function networkRunMonitor(
       setup: { arch, bounds, envId: ctx.envId, envOptions: ctx.envOptions },
       params: (params) => params,
     },
-    save: (which, step, params) =>
-      saveNetworkCheckpoint(ctx.run.checkpoint(which, "safetensors"), arch, params, {
-        algo,
-        env: ctx.envId,
-        globalStep: step,
-      }),
+    save: (which, step, params) => save(ctx.run.checkpoint(which, "safetensors"), step, params),
+    finalist: {
+      save: async (step, params) => {
+        await Deno.mkdir(ctx.run.path("finalists"), { recursive: true });
+        await save(ctx.run.finalist(step), step, params);
+      },
+      load: async (step) => (await loadNetworkCheckpoint(ctx.run.finalist(step))).params,
+      remove: async (step) => {
+        try {
+          await Deno.remove(ctx.run.finalist(step));
+        } catch (err) {
+          // A resumed run may drop a finalist whose file an earlier process already deleted.
+          if (!(err instanceof Deno.errors.NotFound)) throw err;
+        }
+      },
+    },
   });
 }

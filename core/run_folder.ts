@@ -9,7 +9,8 @@
  * - `episodes.jsonl`: one line per finished training episode, appended and flushed;
  * - checkpoints, written atomically: `best.safetensors` / `latest.safetensors` (networks) or
  *   `qtable_best.json` / `qtable.json` (tabular); `state.safetensors`, the full training
- *   state a resume continues from;
+ *   state a resume continues from; `finalists/<step>.safetensors`, the checkpoints of the best
+ *   periodic evaluations, played again at the end of the run (`finalists`);
  * - `eval.json`: the latest `deno task eval` report;
  * - `evaluations/<checkpoint>_<episodes>_<seed>.json`: the dashboard's on-demand evaluations;
  * - `scores.png`: the episode-return curve `deno task plot` draws;
@@ -47,6 +48,7 @@ export const RUN_FILES = {
   episodes: "episodes.jsonl",
   eval: "eval.json",
   trainingState: "state.safetensors",
+  finalists: "finalists",
   videos: "videos",
   evaluations: "evaluations",
   scores: "scores.png",
@@ -104,6 +106,11 @@ export class RunFolder {
   /** Path of a checkpoint. */
   checkpoint(which: CheckpointWhich, format: CheckpointFormat): string {
     return `${this.dir}/${checkpointFile(which, format)}`;
+  }
+
+  /** Path of the network checkpoint of the periodic evaluation at `step`, kept as a finalist. */
+  finalist(step: number): string {
+    return `${this.path("finalists")}/${step}.safetensors`;
   }
 
   /** Whether the folder holds a `config.json` (it is a run folder). */

@@ -9,9 +9,14 @@ import type { RunConfig } from "../core/run_log.ts";
 import type { Hyperparameters, TrainResult } from "../agents/algorithm.ts";
 import { getAlgorithm } from "../agents/algorithms.ts";
 import { evaluatePolicy } from "../agents/evaluate.ts";
-import { loadNetworkCheckpoint, loadTrainingState } from "../agents/checkpoint.ts";
+import {
+  type Architecture,
+  loadNetworkCheckpoint,
+  loadTrainingState,
+} from "../agents/checkpoint.ts";
 import { presetFor, resolveHyperparameters } from "../agents/hyperparameters.ts";
-import { EVAL_SEED } from "../agents/run_monitor.ts";
+import { EVAL_SEED, type MonitorCounters } from "../agents/run_monitor.ts";
+import { networkPolicy } from "../agents/policy_loading.ts";
 import { createRunFolder, runTraining } from "../agents/training_run.ts";
 
 const readMetrics = (dir: string) => new RunFolder(dir).readMetrics();
@@ -267,6 +272,65 @@ Deno.test("DQN stopped by the signal resumes with its replay memory and counters
       const want = expected(r.global_step - 1);
       assert.ok(Math.abs(r["charts/epsilon"] - want) < 1e-9, `epsilon at ${r.global_step}`);
     }
+  } finally {
+    await Deno.remove(stopped.dir, { recursive: true });
+  }
+});
+
+Deno.test("DQN's finalists play more episodes at the end, the best of them becoming the best checkpoint, across a resume", async () => {
+  const hyper = {
+    evalEvery: 1000,
+    evalEpisodes: 3,
+    finalists: 3,
+    finalEpisodes: 4,
+    learningStarts: 500,
+    bufferSize: 2000,
+    explorationFraction: 0.5,
+  };
+  // Stopped after the fourth evaluation, when one of the four has been dropped.
+  const stopped = await train("dqn", 7000, 3, hyper, { abortAtStatus: 4 });
+  const folder = new RunFolder(stopped.dir);
+  const files = async () =>
+    (await Array.fromAsync(Deno.readDir(folder.path("finalists")))).map((e) => e.name).sort();
+  const name = (step: number) => folder.finalist(step).split("/").pop()!;
+  try {
+    assert.equal(stopped.result.globalStep, 4000);
+    const saved = await loadTrainingState<MonitorCounters>(
+      folder.path("trainingState"),
+      (await loadNetworkCheckpoint(folder.checkpoint("latest", "safetensors"))).params.length,
+    );
+    assert.equal(saved.counters.finalists!.length, 3);
+    assert.deepEqual(await files(), saved.counters.finalists!.map((f) => name(f.step)).sort());
+
+    const resumed = await train("dqn", 7000, 3, hyper, { dir: stopped.dir, resume: true });
+    assert.equal(resumed.result.globalStep, 7000);
+    // The three best periodic evaluations (the earlier first among equals) are the finalists.
+    const evals = (await folder.readMetrics())
+      .filter((r) => r["eval/mean_return"] !== undefined)
+      .map((r) => ({ step: r.global_step, mean: r["eval/mean_return"] }));
+    assert.deepEqual(evals.map((e) => e.step), [1000, 2000, 3000, 4000, 5000, 6000, 7000]);
+    const top = evals.toSorted((a, b) => b.mean - a.mean || a.step - b.step).slice(0, 3);
+    assert.deepEqual(await files(), top.map((f) => name(f.step)).sort());
+    // Each plays 4 episodes on the seeds after the periodic ones; the best is kept.
+    const policy = (params: Float32Array, arch: Architecture) => networkPolicy(arch, params);
+    let chosen: { step: number; final: number; params: Float32Array } | null = null;
+    for (const f of top) {
+      const ckpt = await loadNetworkCheckpoint(folder.finalist(f.step));
+      const final = evaluatePolicy(policy(ckpt.params, ckpt.arch), ENV, {
+        episodes: 4,
+        seed: EVAL_SEED + 3,
+      }).mean_reward;
+      if (chosen === null || final > chosen.final) chosen = { ...f, final, params: ckpt.params };
+    }
+    // This seed's best periodic evaluation is not the best over the further episodes.
+    assert.notEqual(chosen!.step, top[0].step);
+    const best = await loadNetworkCheckpoint(folder.checkpoint("best", "safetensors"));
+    assert.equal(best.globalStep, chosen!.step);
+    assert.deepEqual(best.params, chosen!.params);
+    assert.equal(resumed.result.bestEvalReturn, chosen!.final);
+    const event = (await folder.readMetricEvents()).find((e) => e.event === "final_selection");
+    assert.equal(event?.value, String(chosen!.final));
+    assert.match(event!.message, new RegExp(`Kept step ${chosen!.step.toLocaleString("en-US")}'s`));
   } finally {
     await Deno.remove(stopped.dir, { recursive: true });
   }
