@@ -116,30 +116,34 @@ interface DqnCounters extends MonitorCounters {
 }
 
 /**
- * Presets. CartPole: rl-zoo's settings with a smaller net. LunarLander: rl-zoo's DQN
- * (buffer 5e4, learning_starts 0, train_freq 4, exploration_fraction 0.12, final epsilon 0.1)
- * with a 64-64 net, batches of 64 and 2 gradient steps per training phase instead of 256-256,
- * 128 and 4 (about 4× cheaper per step on the CPU), hard target copies every 1,000 steps
- * instead of 250, 30-episode evaluations every 10k steps (its greedy quality swings by 100 and
- * more between evaluations, so the best checkpoint is only as good as the evaluations that
- * pick it), and a step size of 1e-3 annealed linearly to 0 instead of a constant 6.3e-4 (the
- * late updates are small, so the late policies stop swinging). Eighteen sweeps of 5 seeds × 300k
- * steps (examples/sweeps/dqn_lander_*) measured 258.6 ± 9.3 across seeds (243.3–265.2)
- * against 248.9 ± 21.4 (217.1–267.1) for the constant 6.3e-4 and 225.8 ± 17.6 for rl-zoo's
- * 250-step copies and 10-episode evaluations every 25k; 6.3e-4, 1.5e-3 or 2e-3 annealed,
- * batches of 128 (258.4 ± 9.6, 30 % slower), a 128-128 net, 4 gradient steps per phase, 2- and
- * 3-step returns, 500-step copies, a squared TD loss, 450k or 600k steps, γ 0.995, final ε
- * 0.02 or 0.05, lr 3e-4, a 200k or 100k buffer, 2,000-step copies, Polyak averaging, learning
- * from 10k steps, ε over 16–30 % of the steps, held exploratory actions and a 256-256 net did not
- * do better. The two classic configurations:
+ * Presets. CartPole: rl-zoo's settings with a smaller net. LunarLander: rl-zoo's DQN (buffer 5e4,
+ * learning_starts 0, train_freq 4, batches of 128, exploration_fraction 0.12, final epsilon 0.1)
+ * with a 64-64 net and 2 gradient steps per training phase instead of 256-256 and 4 (about 4×
+ * cheaper per step on the CPU), hard target copies every 1,000 steps instead of 250, 30-episode
+ * evaluations every 10k steps whose 5 best checkpoints (finalists) play 100 new episodes each at
+ * the end, the best of them kept (its greedy quality swings by 100 and more between evaluations,
+ * and the best of 45 evaluations on the same 30 episodes is partly those episodes' luck), a step
+ * size of 1e-3 annealed linearly to 0 instead of a constant 6.3e-4 (the late updates are small, so
+ * the late policies stop swinging), over 450k steps instead of 300k. Twenty-two sweeps of 5 seeds
+ * (examples/sweeps/dqn_lander_*) measured 265.6 ± 3.6 across seeds 1–5 (260.6–269.3) and 264.9 on
+ * seeds 6–10 (254.1–276.5), against 258.6 ± 9.3 (243.3–265.2) for the previous preset (batches of
+ * 64, no finalists, 300k steps), 248.9 ± 21.4 for the constant 6.3e-4 and 225.8 ± 17.6 for rl-zoo's
+ * 250-step copies and 10-episode evaluations every 25k. Finalists alone lift the 300k runs to 260.4
+ * ± 9.6 (seed 5's run has no checkpoint ≥ 250 to pick); 450k steps with finalists, batches of 64:
+ * 262.7 ± 10.1. 6.3e-4, 1.5e-3 or 2e-3 annealed, a 128-128 net, 4 gradient steps per phase, 2- and
+ * 3-step returns, 500-step copies, a squared TD loss, 600k steps, γ 0.995, final ε 0.02 or 0.05, lr
+ * 3e-4, a 200k or 100k buffer, 2,000-step copies, Polyak averaging, learning from 10k steps, ε over
+ * 16–30 % of the steps, held exploratory actions, a 256-256 net and 10 finalists of 20-episode
+ * evaluations every 5k did not do better. The two classic configurations:
  *
- * - rl-zoo exactly: `--set hidden=[256,256] batchSize=128 gradientSteps=-1 doubleDqn=false
- *   learningRate=6.3e-4 annealLr=false targetUpdateInterval=250` (`gradientSteps −1` is one
- *   gradient step per env step);
+ * - rl-zoo exactly: `--steps 100000 --set hidden=[256,256] gradientSteps=-1 doubleDqn=false
+ *   learningRate=6.3e-4 annealLr=false targetUpdateInterval=250 finalists=0` (`gradientSteps −1`
+ *   is one gradient step per env step);
  * - the DQN tutorials (64-64, batch 64, soft updates τ = 1e-3 every 4 steps, lr 5e-4, buffer
- *   1e5, γ 0.99): `--set learningRate=5e-4 bufferSize=100000 learningStarts=64 tau=0.001
- *   targetUpdateInterval=4 gradientSteps=1 epsilonSchedule=exponential epsilonDecayFactor=0.995
- *   epsilonEnd=0.01 doubleDqn=false loss=mse maxGradNorm=0 annealLr=false`.
+ *   1e5, γ 0.99): `--set learningRate=5e-4 bufferSize=100000 batchSize=64 learningStarts=64
+ *   tau=0.001 targetUpdateInterval=4 gradientSteps=1 epsilonSchedule=exponential
+ *   epsilonDecayFactor=0.995 epsilonEnd=0.01 doubleDqn=false loss=mse maxGradNorm=0
+ *   annealLr=false finalists=0`.
  *
  * FlappyBird-v0 (our own settings, from a small search; presets are per env id, so this one is
  * for the default observation, the 180 LIDAR rays): double DQN with a 128-128 net, one gradient
@@ -178,7 +182,7 @@ const PRESETS: Readonly<Record<string, Partial<DqnHyper>>> = {
     annealLr: true,
     bufferSize: 50_000,
     learningStarts: 0,
-    batchSize: 64,
+    batchSize: 128,
     tau: 1,
     targetUpdateInterval: 1000,
     trainFreq: 4,
@@ -188,6 +192,7 @@ const PRESETS: Readonly<Record<string, Partial<DqnHyper>>> = {
     doubleDqn: true,
     evalEvery: 10_000,
     evalEpisodes: 30,
+    finalists: 5,
   },
   "FlappyBird-v0": {
     hidden: [128, 128],
@@ -230,7 +235,7 @@ const DQN_SCHEMA = defineSchema({
 
 const STEPS: Record<string, number> = {
   "CartPole-v1": 30_000,
-  "LunarLander-v3": 300_000,
+  "LunarLander-v3": 450_000,
   "FlappyBird-v0": 600_000,
 };
 
