@@ -336,8 +336,13 @@ export class RunMonitor<P> {
   /** Keeps the evaluation at `step` as a finalist if it ranks among the best so far. */
   async #keepFinalist(step: number, mean: number, state: P): Promise<void> {
     const count = this.#finalistCount, list = this.finalists;
+    // A resumed run evaluates its last step again: the new evaluation replaces the old.
+    const again = list.findIndex((f) => f.step === step);
+    if (again >= 0) list.splice(again, 1);
     if (count === 0 || (list.length === count && mean <= list[count - 1].mean)) return;
     await this.#opts.finalist!.save(step, state);
+    const dropped = this.#dropped.indexOf(step);
+    if (dropped >= 0) this.#dropped.splice(dropped, 1);
     // Earlier evaluations rank first among equal means, as the best checkpoint does.
     const at = list.findIndex((f) => mean > f.mean);
     list.splice(at < 0 ? list.length : at, 0, { step, mean });

@@ -336,6 +336,28 @@ Deno.test("DQN's finalists play more episodes at the end, the best of them becom
   }
 });
 
+Deno.test("DQN's finished run resumed again re-evaluates its last step as the same finalist", async () => {
+  // Every evaluation is a finalist, the last one included.
+  const hyper = { evalEvery: 1000, evalEpisodes: 2, finalists: 3, finalEpisodes: 2 };
+  const first = await train("dqn", 3000, 1, hyper);
+  const folder = new RunFolder(first.dir);
+  try {
+    const best = await Deno.readFile(folder.checkpoint("best", "safetensors"));
+    const again = await train("dqn", 3000, 1, hyper, { dir: first.dir, resume: true });
+    assert.equal(again.result.globalStep, 3000);
+    assert.equal(again.result.bestEvalReturn, first.result.bestEvalReturn);
+    assert.deepEqual(await Deno.readFile(folder.checkpoint("best", "safetensors")), best);
+    const names = (await Array.fromAsync(Deno.readDir(folder.path("finalists")))).map((e) =>
+      e.name
+    );
+    assert.deepEqual(names.sort(), ["1000", "2000", "3000"].map((s) => `${s}.safetensors`));
+    const events = (await folder.readMetricEvents()).filter((e) => e.event === "final_selection");
+    assert.equal(events.length, 2);
+  } finally {
+    await Deno.remove(first.dir, { recursive: true });
+  }
+});
+
 Deno.test("DQN with held exploratory actions learns CartPole and saves its holds for a resume", async () => {
   // Long holds of one push are poor exploration on CartPole (seeds 1–5 reach 178–433 at 30k
   // steps with the CLI): the bar is learning at all (random play: ~22).
