@@ -131,10 +131,10 @@ interface DqnCounters extends MonitorCounters {
  * 250-step copies and 10-episode evaluations every 25k. Finalists alone lift the 300k runs to 260.4
  * ± 9.6 (seed 5's run has no checkpoint ≥ 250 to pick); 450k steps with finalists, batches of 64:
  * 262.7 ± 10.1. 6.3e-4, 1.5e-3 or 2e-3 annealed, a 128-128 net, 4 gradient steps per phase, 2- and
- * 3-step returns, 500-step copies, a squared TD loss, 600k steps, γ 0.995 or 0.98, final ε 0.02 or 0.05, lr
- * 3e-4, a 200k or 100k buffer, 2,000-step copies, Polyak averaging, learning from 10k steps, ε over
- * 16–30 % of the steps, held exploratory actions, a 256-256 net and 10 finalists of 20-episode
- * evaluations every 5k did not do better. The two classic configurations:
+ * 3-step returns, 500-step copies, a squared TD loss, 600k steps, γ 0.995 or 0.98, final ε 0.02 or
+ * 0.05, lr 3e-4, a 200k or 100k buffer, 2,000-step copies, Polyak averaging, learning from 10k
+ * steps, ε over 16–30 % of the steps, held exploratory actions, a 256-256 net and 10 finalists of
+ * 20-episode evaluations every 5k did not do better. The two classic configurations:
  *
  * - rl-zoo exactly: `--steps 100000 --set hidden=[256,256] gradientSteps=-1 doubleDqn=false
  *   learningRate=6.3e-4 annealLr=false targetUpdateInterval=250 finalists=0` (`gradientSteps −1`
