@@ -124,7 +124,7 @@ interface DqnCounters extends MonitorCounters {
  * the end, the best of them kept (its greedy quality swings by 100 and more between evaluations,
  * and the best of 45 evaluations on the same 30 episodes is partly those episodes' luck), a step
  * size of 1e-3 annealed linearly to 0 instead of a constant 6.3e-4 (the late updates are small, so
- * the late policies stop swinging), over 450k steps instead of 300k. Twenty-three sweeps of 5 seeds
+ * the late policies stop swinging), over 450k steps instead of 300k. Twenty-four sweeps of 5 seeds
  * (examples/sweeps/dqn_lander_*) measured 265.6 ± 3.6 across seeds 1–5 (260.6–269.3) and 264.9 on
  * seeds 6–10 (254.1–276.5), against 258.6 ± 9.3 (243.3–265.2) for the previous preset (batches of
  * 64, no finalists, 300k steps), 248.9 ± 21.4 for the constant 6.3e-4 and 225.8 ± 17.6 for rl-zoo's
@@ -133,8 +133,9 @@ interface DqnCounters extends MonitorCounters {
  * 262.7 ± 10.1. 6.3e-4, 1.5e-3 or 2e-3 annealed, a 128-128 net, 4 gradient steps per phase, 2- and
  * 3-step returns, 500-step copies, a squared TD loss, 600k steps, γ 0.995 or 0.98, final ε 0.02 or
  * 0.05, lr 3e-4, a 200k or 100k buffer, 2,000-step copies, Polyak averaging, learning from 10k
- * steps, ε over 16–30 % of the steps, held exploratory actions, a 256-256 net and 10 finalists of
- * 20-episode evaluations every 5k did not do better. The two classic configurations:
+ * steps, ε over 16–30 % of the steps, held exploratory actions, a 256-256 net, 10 finalists of
+ * 20-episode evaluations every 5k and one gradient step per phase (264.1 ± 10.2, half the learner's
+ * work, but 252.8 and 254.2 on seeds 2 and 3) did not do better. The two classic configurations:
  *
  * - rl-zoo exactly: `--steps 100000 --set hidden=[256,256] gradientSteps=-1 doubleDqn=false
  *   learningRate=6.3e-4 annealLr=false targetUpdateInterval=250 finalists=0` (`gradientSteps −1`

@@ -136,7 +136,7 @@ export interface FinalSelection {
 export class RunMonitor<P> {
   /** Episodes finished. */
   episodes = 0;
-  /** Best periodic evaluation mean return so far. */
+  /** Best periodic evaluation mean return so far; after `finish`, the kept finalist's new mean. */
   bestEval: number | null = null;
   /** Env step at which the next evaluation is due. */
   nextEval: number;
