@@ -237,6 +237,11 @@ export class RunMonitor<P> {
     }
   }
 
+  /** Whether the run reached its `stopAt` (a solved run ends normally, with its final selection). */
+  get solved(): boolean {
+    return this.#solved;
+  }
+
   /** Mean return of the most recent episodes (NaN before the first). */
   get recentReturn(): number {
     const r = this.#recent;

@@ -111,7 +111,7 @@ export interface RunStatus {
   globalStep: number;
   /** Total env steps planned. */
   totalSteps: number;
-  /** Best periodic evaluation mean return so far, or null. */
+  /** Best checkpoint's evaluation mean return (its final selection's once it has one), or null. */
   bestEvalReturn: number | null;
   /** ISO time of the last update. */
   updatedAt: string;

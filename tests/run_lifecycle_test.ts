@@ -277,6 +277,37 @@ Deno.test("--stop-at stops when the 100-episode training mean reaches it", async
   }
 });
 
+Deno.test("a run stopped by --stop-at ends with its final selection, as a finished run does", async () => {
+  const out = await Deno.makeTempDir({ prefix: "eagle_solved_final_" });
+  const run = new RunFolder(`${out}/s`);
+  try {
+    const r = await runTrain([
+      ...PPO_CARTPOLE,
+      "--set",
+      "finalists=2",
+      "--set",
+      "finalEpisodes=3",
+      "--stop-at",
+      "100",
+      "--steps",
+      "400000",
+      "--out",
+      out,
+      "--name",
+      "s",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const status = await run.readStatus();
+    assert.ok(status!.solved, "solved");
+    assert.ok(status!.globalStep < 400_000, "stopped early");
+    const events = (await run.readMetricEvents()).filter((e) => e.event === "final_selection");
+    assert.equal(events.length, 1);
+    assert.equal(Number(events[0].value), status!.bestEvalReturn);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
 Deno.test("a run's TensorBoard file holds the same scalars as its metrics.jsonl", async () => {
   const out = await Deno.makeTempDir({ prefix: "eagle_tb_" });
   const run = new RunFolder(`${out}/tb`);
