@@ -93,10 +93,6 @@ export interface MonitorOptions<P> {
   evalEvery: number;
   /** Episodes per periodic evaluation. */
   evalEpisodes: number;
-  /** Best periodic evaluations played again at the end (0: none; needs `finalist`). */
-  finalists?: number;
-  /** Episodes each finalist plays at the end. */
-  finalEpisodes?: number;
   /** The greedy policy of `state` (used at once: evaluation runs before training goes on). */
   policy: (state: P) => Policy;
   /** Saves `state` as the best or latest checkpoint. */
@@ -114,8 +110,13 @@ export interface MonitorOptions<P> {
    * parameters `state` holds. Without it evaluations play in this thread.
    */
   share?: { setup: EvaluationSetup; params: (state: P) => Float32Array };
-  /** How a finalist's state is kept until the end of the run (`finalists/`). */
-  finalist?: {
+  /**
+   * The best periodic evaluations played again at the end (`finish`): how many, their
+   * episodes each, and how their states are kept until then (`finalists/`). Without it, none.
+   */
+  finalists?: {
+    count: number;
+    episodes: number;
     save: (step: number, state: P) => Promise<void>;
     load: (step: number) => Promise<P>;
     remove: (step: number) => Promise<void>;
@@ -333,19 +334,14 @@ export class RunMonitor<P> {
     return summariseEpisodes(envId, options, near, await far);
   }
 
-  /** The number of finalists kept (0 without a way to keep their states). */
-  get #finalistCount(): number {
-    return this.#opts.finalist ? this.#opts.finalists ?? 0 : 0;
-  }
-
   /** Keeps the evaluation at `step` as a finalist if it ranks among the best so far. */
   async #keepFinalist(step: number, mean: number, state: P): Promise<void> {
-    const count = this.#finalistCount, list = this.finalists;
+    const count = this.#opts.finalists?.count ?? 0, list = this.finalists;
     // A resumed run evaluates its last step again: the new evaluation replaces the old.
     const again = list.findIndex((f) => f.step === step);
     if (again >= 0) list.splice(again, 1);
     if (count === 0 || (list.length === count && mean <= list[count - 1].mean)) return;
-    await this.#opts.finalist!.save(step, state);
+    await this.#opts.finalists!.save(step, state);
     const dropped = this.#dropped.indexOf(step);
     if (dropped >= 0) this.#dropped.splice(dropped, 1);
     // Earlier evaluations rank first among equal means, as the best checkpoint does.
@@ -362,8 +358,9 @@ export class RunMonitor<P> {
    * finalists. A resumed run repeats it (the finalists stay on disk).
    */
   async finish(step: number): Promise<FinalSelection | null> {
-    if (this.finalists.length === 0) return null;
-    const episodes = this.#opts.finalEpisodes ?? 100;
+    const keep = this.#opts.finalists;
+    if (!keep || this.finalists.length === 0) return null;
+    const episodes = keep.episodes;
     const seed = EVAL_SEED + this.#opts.evalEpisodes;
     const seeds = `seeds ${seed}–${seed + episodes - 1}`;
     this.#ctx.log(
@@ -373,7 +370,7 @@ export class RunMonitor<P> {
     const scored: FinalSelection["finalists"] = [];
     const states: P[] = [];
     for (const f of this.finalists) {
-      const state = await this.#opts.finalist!.load(f.step);
+      const state = await keep.load(f.step);
       const report = await this.#play(state, seed, episodes);
       scored.push({ ...f, final: report.mean_reward });
       states.push(state);
@@ -408,7 +405,7 @@ export class RunMonitor<P> {
 
   /** Reports that the full training state at `step` is saved (`status.json`). */
   async saved(step: number): Promise<void> {
-    for (const dropped of this.#dropped.splice(0)) await this.#opts.finalist!.remove(dropped);
+    for (const dropped of this.#dropped.splice(0)) await this.#opts.finalists!.remove(dropped);
     await this.#ctx.onStatus(step, this.bestEval);
   }
 }
@@ -431,8 +428,6 @@ export function networkRunMonitor(
   return new RunMonitor<Float32Array>(ctx, {
     evalEvery: settings.evalEvery,
     evalEpisodes: settings.evalEpisodes,
-    finalists: settings.finalists,
-    finalEpisodes: settings.finalEpisodes,
     current,
     policy: policy ?? ((params) => networkPolicy(arch, params, bounds)),
     // A custom policy (a multi-agent shared one) is evaluated in this thread only.
@@ -441,7 +436,9 @@ export function networkRunMonitor(
       params: (params) => params,
     },
     save: (which, step, params) => save(ctx.run.checkpoint(which, "safetensors"), step, params),
-    finalist: {
+    finalists: {
+      count: settings.finalists,
+      episodes: settings.finalEpisodes,
       save: async (step, params) => {
         await Deno.mkdir(ctx.run.path("finalists"), { recursive: true });
         await save(ctx.run.finalist(step), step, params);
