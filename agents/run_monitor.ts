@@ -123,16 +123,6 @@ export interface MonitorOptions<P> {
   };
 }
 
-/** What {@link RunMonitor.finish} found. */
-export interface FinalSelection {
-  /** Each finalist, best periodic evaluation first, with its mean over the final episodes. */
-  finalists: (Finalist & { final: number })[];
-  /** The finalist kept as the best checkpoint. */
-  chosen: Finalist & { final: number };
-  /** Episodes each played. */
-  episodes: number;
-}
-
 /** Episode statistics, periodic evaluation and checkpoints for one training run. */
 export class RunMonitor<P> {
   /** Episodes finished. */
@@ -352,14 +342,15 @@ export class RunMonitor<P> {
   }
 
   /**
-   * Ends a finished run at `step`: plays each finalist `finalEpisodes` episodes on the seeds
-   * after the periodic evaluations' and saves the one with the best mean as the best checkpoint
-   * (logged, and a `final_selection` event in the metrics). Returns `null` where the run keeps no
-   * finalists. A resumed run repeats it (the finalists stay on disk).
+   * Ends a run that trained its steps or reached its `stopAt`, at `step`: plays each finalist
+   * `finalEpisodes` episodes on the seeds after the periodic evaluations' and saves the one with
+   * the best mean as the best checkpoint (logged, and a `final_selection` event in the metrics).
+   * Does nothing where the run keeps no finalists. A resumed run repeats it (the finalists stay
+   * on disk).
    */
-  async finish(step: number): Promise<FinalSelection | null> {
+  async finish(step: number): Promise<void> {
     const keep = this.#opts.finalists;
-    if (!keep || this.finalists.length === 0) return null;
+    if (!keep || this.finalists.length === 0) return;
     const episodes = keep.episodes;
     const seed = EVAL_SEED + this.#opts.evalEpisodes;
     const seeds = `seeds ${seed}–${seed + episodes - 1}`;
@@ -367,7 +358,7 @@ export class RunMonitor<P> {
       `Playing the ${this.finalists.length} best evaluations' checkpoints ${episodes} more ` +
         `episodes each (${seeds})`,
     );
-    const scored: FinalSelection["finalists"] = [];
+    const scored: (Finalist & { final: number })[] = [];
     const states: P[] = [];
     for (const f of this.finalists) {
       const state = await keep.load(f.step);
@@ -394,7 +385,6 @@ export class RunMonitor<P> {
       "eval/final_mean_return",
       chosen.final,
     );
-    return { finalists: scored, chosen, episodes };
   }
 
   /** Saves `state` as the latest checkpoint (and records the progress videos that are due). */
