@@ -243,21 +243,30 @@ for (const algo of ["ppo", "dqn"]) {
   });
 }
 
+/** PPO on CartPole into `out/s` with `--stop-at 100` (of at most 400k steps), plus `extra`. */
+function trainToStopAt(
+  out: string,
+  extra: string[] = [],
+): Promise<{ code: number; stderr: string }> {
+  return runTrain([
+    ...PPO_CARTPOLE,
+    ...extra,
+    "--stop-at",
+    "100",
+    "--steps",
+    "400000",
+    "--out",
+    out,
+    "--name",
+    "s",
+  ]);
+}
+
 Deno.test("--stop-at stops when the 100-episode training mean reaches it", async () => {
   const out = await Deno.makeTempDir({ prefix: "eagle_solved_" });
   const run = new RunFolder(`${out}/s`);
   try {
-    const r = await runTrain([
-      ...PPO_CARTPOLE,
-      "--stop-at",
-      "100",
-      "--steps",
-      "400000",
-      "--out",
-      out,
-      "--name",
-      "s",
-    ]);
+    const r = await trainToStopAt(out);
     assert.equal(r.code, 0, r.stderr);
     const m = r.stderr.match(
       /Solved at episode ([\d,]+) \(step ([\d,]+)\): 100-episode mean ([\d.]+)/,
@@ -281,21 +290,7 @@ Deno.test("a run stopped by --stop-at ends with its final selection, as a finish
   const out = await Deno.makeTempDir({ prefix: "eagle_solved_final_" });
   const run = new RunFolder(`${out}/s`);
   try {
-    const r = await runTrain([
-      ...PPO_CARTPOLE,
-      "--set",
-      "finalists=2",
-      "--set",
-      "finalEpisodes=3",
-      "--stop-at",
-      "100",
-      "--steps",
-      "400000",
-      "--out",
-      out,
-      "--name",
-      "s",
-    ]);
+    const r = await trainToStopAt(out, ["--set", "finalists=2", "--set", "finalEpisodes=3"]);
     assert.equal(r.code, 0, r.stderr);
     const status = await run.readStatus();
     assert.ok(status!.solved, "solved");
