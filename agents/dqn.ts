@@ -487,7 +487,7 @@ async function train(ctx: TrainContext<DqnHyper>): Promise<TrainResult> {
       if (err instanceof DivergenceError) await monitor.saveLatest(lastFlush, qNet.params);
       throw err;
     }
-    if (!ctx.signal.aborted || monitor.solved) await monitor.finish(globalStep);
+    await monitor.finish(globalStep);
     ctx.progress.update(globalStep);
     ctx.progress.finish({ episodes: monitor.episodes, "best eval": monitor.bestEval ?? NaN });
     return { globalStep, stopped: ctx.signal.aborted, bestEvalReturn: monitor.bestEval };

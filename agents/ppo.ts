@@ -527,7 +527,7 @@ async function train(ctx: TrainContext<PpoHyper>, algo: "ppo" | "a2c"): Promise<
       if (err instanceof DivergenceError) await monitor.saveLatest(savedStep, params);
       throw err;
     }
-    if (!ctx.signal.aborted || monitor.solved) await monitor.finish(savedStep);
+    await monitor.finish(savedStep);
     ctx.progress.update(savedStep);
     ctx.progress.finish({ episodes: monitor.episodes, "best eval": monitor.bestEval ?? NaN });
     const threading = learner.threading?.();

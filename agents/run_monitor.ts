@@ -228,11 +228,6 @@ export class RunMonitor<P> {
     }
   }
 
-  /** Whether the run reached its `stopAt` (a solved run ends normally, with its final selection). */
-  get solved(): boolean {
-    return this.#solved;
-  }
-
   /** Mean return of the most recent episodes (NaN before the first). */
   get recentReturn(): number {
     const r = this.#recent;
@@ -345,12 +340,13 @@ export class RunMonitor<P> {
    * Ends a run that trained its steps or reached its `stopAt`, at `step`: plays each finalist
    * `finalEpisodes` episodes on the seeds after the periodic evaluations' and saves the one with
    * the best mean as the best checkpoint (logged, and a `final_selection` event in the metrics).
-   * Does nothing where the run keeps no finalists. A resumed run repeats it (the finalists stay
-   * on disk).
+   * Does nothing where the run keeps no finalists, or was stopped (Ctrl-C, a signal) short of
+   * both. A resumed run repeats it (the finalists stay on disk).
    */
   async finish(step: number): Promise<void> {
     const keep = this.#opts.finalists;
     if (!keep || this.finalists.length === 0) return;
+    if (this.#ctx.signal.aborted && !this.#solved) return;
     const episodes = keep.episodes;
     const seed = EVAL_SEED + this.#opts.evalEpisodes;
     const seeds = `seeds ${seed}–${seed + episodes - 1}`;
